@@ -1,0 +1,154 @@
+/* api.c - see api.h: request pipeline and reply helpers shared by all handlers. */
+#include "api.h"
+#include "../util/log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int dump_to_buf(const char *data, size_t size, void *b)
+{
+	buf_add(b, data, size);
+	return 0;
+}
+
+int api_reply_json(api_ctx *c, int status, json_t *j)
+{
+	buf_reset(&c->out);
+	c->status = status;
+	c->content_type = "application/json; charset=utf-8";
+	json_dump_callback(j, dump_to_buf, &c->out, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(j);
+	return status;
+}
+
+int api_reply_empty(api_ctx *c, int status)
+{
+	buf_reset(&c->out);
+	c->status = status;
+	c->content_type = NULL;
+	return status;
+}
+
+int api_error(api_ctx *c, int status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return api_reply_json(c, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+}
+
+int api_db_error(api_ctx *c, int code)
+{
+	if (code == DB_ERR_BUSY)
+		return api_error(c, 503, "unavailable", "the database is busy; try again");
+	log_error("database error: %s", c->db ? db_errmsg(c->db) : "no connection");
+	return api_error(c, 500, "internal", "internal error");
+}
+
+json_t *api_body_object(api_ctx *c)
+{
+	if (!c->body || c->body_len == 0) {
+		api_error(c, 400, "bad_request", "a JSON object body is required");
+		return NULL;
+	}
+	json_error_t err;
+	json_t *j = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (!j) {
+		api_error(c, 400, "bad_request", "malformed JSON at line %d column %d: %s", err.line,
+			  err.column, err.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		api_error(c, 400, "bad_request", "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+const char *api_param(const api_ctx *c, const char *name)
+{
+	for (int i = 0; i < c->nparams; i++)
+		if (!strcmp(c->param_names[i], name))
+			return c->params[i];
+	return NULL;
+}
+
+const char *api_query(const api_ctx *c, const char *key)
+{
+	for (int i = 0; i < c->nquery; i++)
+		if (!strcmp(c->query[i].key, key))
+			return c->query[i].value ? c->query[i].value : "";
+	return NULL;
+}
+
+int64_t api_param_id(api_ctx *c, const char *name)
+{
+	const char *v = api_param(c, name);
+	char *end;
+	errno = 0;
+	long long id = v ? strtoll(v, &end, 10) : 0;
+	if (!v || !*v || *end || errno || id <= 0 || v[0] == '+' || v[0] == '0') {
+		api_error(c, 404, "not_found", "no such record");
+		return 0;
+	}
+	return id;
+}
+
+const char *api_method_name(int method)
+{
+	switch (method) {
+	case API_GET: return "GET";
+	case API_POST: return "POST";
+	case API_PUT: return "PUT";
+	case API_PATCH: return "PATCH";
+	case API_DELETE: return "DELETE";
+	}
+	return "?";
+}
+
+static bool changes_state(int method)
+{
+	return method != API_GET;
+}
+
+void api_run(api_ctx *c, const api_route *r)
+{
+	c->db = db_thread();
+	if (!c->db) {
+		api_error(c, 503, "unavailable", "the database is unavailable; try again");
+		return;
+	}
+	bool by_cookie = false;
+	if (c->authorization && !strncmp(c->authorization, "Bearer ", 7)) {
+		/* API tokens arrive with the integrations issue; until then none is valid. */
+		api_error(c, 401, "unauthenticated", "invalid API token");
+		return;
+	}
+	if (c->cookie_session) {
+		auth_session *s = arena_alloc(c->a, sizeof(*s));
+		if (auth_session_find(c->db, c->cookie_session, s) == 0) {
+			c->session = s;
+			by_cookie = true;
+		}
+	}
+	if (!(r->flags & ROUTE_PUBLIC)) {
+		if (!c->session) {
+			api_error(c, 401, "unauthenticated", "please log in");
+			return;
+		}
+		if (by_cookie && changes_state(c->method) &&
+		    (!c->csrf_header || !auth_secret_equal(c->csrf_header, c->session->csrf))) {
+			api_error(c, 403, "forbidden", "missing or wrong X-CSRF-Token header");
+			return;
+		}
+	}
+	r->fn(c);
+	if (!c->status)
+		api_error(c, 500, "internal", "the handler gave no answer");
+}

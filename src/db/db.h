@@ -1,0 +1,80 @@
+/*
+ * db.h - the one database interface of Rapport, backend-neutral.
+ *
+ * Callers write SQL with `?` placeholders in the common subset of SQLite and
+ * PostgreSQL and never see the backend.  A connection belongs to one thread;
+ * db_thread() hands each thread its own, opened on first use from the
+ * settings given to db_configure(), and closed when the thread exits.
+ *
+ * Statements are cached per connection by their SQL text: db_prepare() is
+ * cheap on the second call.  Every statement taken with db_prepare() must be
+ * given back with db_done() (on every path), which resets it for reuse.
+ *
+ * Errors: functions return a negative DB_ERR_* code; db_errmsg() tells more.
+ */
+#ifndef RAPPORT_DB_H
+#define RAPPORT_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db db;
+typedef struct db_stmt db_stmt;
+
+enum {
+	DB_DONE = 0,      /* db_step: no more rows */
+	DB_ROW = 1,       /* db_step: a row is ready */
+	DB_OK = 0,
+	DB_ERR = -1,      /* anything else */
+	DB_ERR_UNIQUE = -2,
+	DB_ERR_FOREIGN_KEY = -3,
+	DB_ERR_BUSY = -4, /* locked or unreachable: retry later (HTTP 503) */
+	DB_ERR_CONSTRAINT = -5,
+};
+
+enum db_kind { DB_SQLITE, DB_POSTGRES };
+
+/* Where db_thread() connects: a data folder (SQLite file DIR/rapport.db). */
+int db_configure(const char *data_dir);
+/* This thread's connection, or NULL (logged) when it cannot be opened. */
+db *db_thread(void);
+/* Closes this thread's connection now (it is reopened on next use). */
+void db_thread_close(void);
+
+int db_open_sqlite(db **out, const char *path);
+void db_close(db *d);
+enum db_kind db_kind(const db *d);
+const char *db_kind_name(const db *d);
+
+db_stmt *db_prepare(db *d, const char *sql);
+int db_bind_int(db_stmt *s, int idx, int64_t v);          /* idx from 1 */
+int db_bind_double(db_stmt *s, int idx, double v);
+int db_bind_text(db_stmt *s, int idx, const char *v, size_t len);
+int db_bind_str(db_stmt *s, int idx, const char *v);      /* NULL binds NULL */
+int db_bind_null(db_stmt *s, int idx);
+int db_step(db_stmt *s);                                  /* DB_ROW, DB_DONE or <0 */
+int db_col_count(db_stmt *s);
+const char *db_col_name(db_stmt *s, int col);             /* col from 0 */
+bool db_col_is_null(db_stmt *s, int col);
+int64_t db_col_int(db_stmt *s, int col);
+double db_col_double(db_stmt *s, int col);
+const char *db_col_text(db_stmt *s, int col);             /* NULL for NULL; valid until next step */
+size_t db_col_len(db_stmt *s, int col);
+void db_done(db_stmt *s);
+
+/* Runs SQL without parameters or results; may hold several statements. */
+int db_exec(db *d, const char *sql);
+/* Runs a one-row, one-integer query with up to one int parameter; def when no row. */
+int64_t db_query_int(db *d, const char *sql, int64_t def);
+
+int db_begin(db *d);   /* immediate: takes the write lock at once */
+int db_commit(db *d);
+int db_rollback(db *d);
+
+int db_errcode(db *d);
+const char *db_errmsg(db *d);
+/* Number of rows the last INSERT/UPDATE/DELETE changed. */
+int64_t db_changes(db *d);
+
+#endif

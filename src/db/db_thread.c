@@ -1,0 +1,65 @@
+/*
+ * db_thread.c - one connection per thread, opened on first use.
+ *
+ * libmicrohttpd's pool threads and the worker threads each call db_thread();
+ * the pthread key's destructor closes the connection when the thread exits,
+ * so a graceful shutdown closes every connection cleanly.
+ */
+#include "db.h"
+#include "../util/xalloc.h"
+#include "../util/log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *db_path;
+static pthread_key_t conn_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void close_conn(void *p)
+{
+	db_close(p);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&conn_key, close_conn);
+}
+
+int db_configure(const char *data_dir)
+{
+	pthread_once(&key_once, make_key);
+	size_t n = strlen(data_dir) + 16;
+	free(db_path);
+	db_path = xmalloc(n);
+	snprintf(db_path, n, "%s/rapport.db", data_dir);
+	return 0;
+}
+
+db *db_thread(void)
+{
+	pthread_once(&key_once, make_key);
+	db *d = pthread_getspecific(conn_key);
+	if (d)
+		return d;
+	if (!db_path) {
+		log_error("db_thread: database not configured");
+		return NULL;
+	}
+	if (db_open_sqlite(&d, db_path))
+		return NULL;
+	pthread_setspecific(conn_key, d);
+	return d;
+}
+
+void db_thread_close(void)
+{
+	pthread_once(&key_once, make_key);
+	db *d = pthread_getspecific(conn_key);
+	if (d) {
+		db_close(d);
+		pthread_setspecific(conn_key, NULL);
+	}
+}

@@ -1,0 +1,361 @@
+/*
+ * server.c - libmicrohttpd glue: one http_request per request, from the first
+ * call of the access handler (which only allocates: answering on the first
+ * call makes libmicrohttpd close the connection, see FINDINGS.md) to the
+ * completion callback, which frees its arena in one place.
+ */
+#include "server.h"
+#include "router.h"
+#include "slow_queue.h"
+#include "static.h"
+#include "../api/api.h"
+#include "../db/db.h"
+#include "../util/clock.h"
+#include "../util/log.h"
+#include "../util/xalloc.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* Bodies past this are not even read: the connection is closed after a 413. */
+#define HARD_BODY_CAP (64 * 1024 * 1024)
+
+#define CSP "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " \
+	    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "     \
+	    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	uint16_t port;
+};
+
+typedef struct http_request {
+	arena a;
+	api_ctx c;
+	buf body;
+	bool too_large;
+	bool suspended;       /* waiting in the slow queue */
+	const api_route *route;
+	struct MHD_Connection *conn;
+	int64_t start_us;
+	char address[64];
+} http_request;
+
+static atomic_int in_flight;
+
+static void add_common_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+}
+
+static void log_request(http_request *r, const char *method, const char *url, int status)
+{
+	double ms = (double)(clock_monotonic_us() - r->start_us) / 1000.0;
+	log_info("%s %s %d %.1fms", method, url, status, ms);
+}
+
+static int method_bit(const char *m)
+{
+	if (!strcmp(m, "GET") || !strcmp(m, "HEAD"))
+		return API_GET;
+	if (!strcmp(m, "POST"))
+		return API_POST;
+	if (!strcmp(m, "PUT"))
+		return API_PUT;
+	if (!strcmp(m, "PATCH"))
+		return API_PATCH;
+	if (!strcmp(m, "DELETE"))
+		return API_DELETE;
+	return 0;
+}
+
+static enum MHD_Result send_api(http_request *r, const char *method, const char *url)
+{
+	api_ctx *c = &r->c;
+	size_t len = c->out.len;
+	char *body = buf_detach(&c->out);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	add_common_headers(resp);
+	if (c->content_type)
+		MHD_add_response_header(resp, "Content-Type", c->content_type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (c->set_cookie)
+		MHD_add_response_header(resp, "Set-Cookie", c->set_cookie);
+	if (c->content_disposition)
+		MHD_add_response_header(resp, "Content-Disposition", c->content_disposition);
+	if (c->status == 405) {
+		char allow[64] = "";
+		size_t n = 0;
+		for (int bit = API_GET; bit <= API_DELETE; bit <<= 1)
+			if (c->allow_methods & bit)
+				n += (size_t)snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "",
+						      api_method_name(bit));
+		MHD_add_response_header(resp, "Allow", allow);
+	}
+	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)c->status, resp);
+	MHD_destroy_response(resp);
+	log_request(r, method, url, c->status);
+	return ret;
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	http_request *r = cls;
+	api_ctx *c = &r->c;
+	if (c->nquery % 16 == 0) {
+		api_kv *more = arena_alloc(r->c.a, sizeof(api_kv) * (size_t)(c->nquery + 16));
+		if (c->nquery)
+			memcpy(more, c->query, sizeof(api_kv) * (size_t)c->nquery);
+		c->query = more;
+	}
+	c->query[c->nquery].key = arena_strdup(c->a, key);
+	c->query[c->nquery].value = value ? arena_strdup(c->a, value) : NULL;
+	c->nquery++;
+	return MHD_YES;
+}
+
+static const char *header(http_request *r, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+	return v ? arena_strdup(r->c.a, v) : NULL;
+}
+
+static void fill_ctx(http_request *r, const char *url, const char *method)
+{
+	api_ctx *c = &r->c;
+	c->a = &r->a;
+	c->method = method_bit(method);
+	c->method_name = method;
+	c->path = arena_strdup(c->a, url);
+	c->body = r->body.ptr;
+	c->body_len = r->body.len;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+	const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "rapport_session");
+	c->cookie_session = cookie ? arena_strdup(c->a, cookie) : NULL;
+	c->csrf_header = header(r, "X-CSRF-Token");
+	c->authorization = header(r, "Authorization");
+	c->address = r->address;
+	/* behind a local reverse proxy that terminates TLS */
+	const char *proto = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	c->secure = proto && !strcmp(proto, "https") &&
+		    (!strcmp(r->address, "127.0.0.1") || !strcmp(r->address, "::1"));
+}
+
+static void run_slow(void *arg)
+{
+	http_request *r = arg;
+	api_run(&r->c, r->route);
+	MHD_resume_connection(r->conn);
+}
+
+static enum MHD_Result handle_api(http_request *r, const char *url, const char *method)
+{
+	api_ctx *c = &r->c;
+	fill_ctx(r, url, method);
+	if (r->too_large) {
+		api_error(c, 413, "payload_too_large", "the request body is larger than %d bytes", API_MAX_BODY);
+		return send_api(r, method, url);
+	}
+	int status, allowed;
+	const api_route *route = c->method ? router_match(api_routes, api_routes_count, c, &status, &allowed) : NULL;
+	if (!route) {
+		if (!c->method || status == 405) {
+			api_error(c, 405, "method_not_allowed", "%s is not allowed on %s", method, url);
+			c->allow_methods = allowed;
+		} else {
+			api_error(c, 404, "not_found", "no route %s %s", method, url);
+		}
+		return send_api(r, method, url);
+	}
+	if (route->flags & ROUTE_SLOW) {
+		r->route = route;
+		r->suspended = true;
+		MHD_suspend_connection(r->conn);
+		slow_queue_submit(run_slow, r);
+		return MHD_YES;
+	}
+	api_run(c, route);
+	return send_api(r, method, url);
+}
+
+static enum MHD_Result handle_static(http_request *r, const char *url, const char *method)
+{
+	const asset *a = NULL;
+	int status = 200;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		fill_ctx(r, url, method);
+		api_error(&r->c, 405, "method_not_allowed", "%s is not allowed on %s", method, url);
+		r->c.allow_methods = API_GET;
+		return send_api(r, method, url);
+	}
+	a = static_find(url);
+	if (!a) {
+		fill_ctx(r, url, method);
+		api_error(&r->c, 404, "not_found", "no such file");
+		return send_api(r, method, url);
+	}
+	const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
+	const char *ae = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding");
+	bool gz = a->gz && ae && strstr(ae, "gzip");
+	struct MHD_Response *resp;
+	if (inm && !strcmp(inm, a->etag)) {
+		status = 304;
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(gz ? a->gz_len : a->len,
+						       (void *)(gz ? a->gz : a->data), MHD_RESPMEM_PERSISTENT);
+	}
+	if (!resp)
+		return MHD_NO;
+	add_common_headers(resp);
+	MHD_add_response_header(resp, "Content-Type", a->mime);
+	MHD_add_response_header(resp, "ETag", a->etag);
+	if (a->gz)
+		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	if (gz && status == 200)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	MHD_add_response_header(resp, "Cache-Control",
+				a->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	log_request(r, method, url, status);
+	return ret;
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	out[0] = '\0';
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_size, void **req_cls)
+{
+	(void)cls; (void)version;
+	http_request *r = *req_cls;
+	if (!r) {
+		r = xcalloc(1, sizeof(*r));
+		r->conn = conn;
+		r->start_us = clock_monotonic_us();
+		r->c.a = &r->a;
+		client_address(conn, r->address, sizeof(r->address));
+		*req_cls = r;
+		atomic_fetch_add(&in_flight, 1);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > HARD_BODY_CAP) {
+			r->too_large = true;
+			return handle_api(r, url, method); /* answer now and close */
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (r->body.len + *upload_size > API_MAX_BODY)
+			r->too_large = true;
+		else if (!r->too_large)
+			buf_add(&r->body, upload_data, *upload_size);
+		if (r->too_large && r->body.len + *upload_size > HARD_BODY_CAP)
+			return MHD_NO;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->suspended) {
+		r->suspended = false;
+		return send_api(r, method, url);
+	}
+	if (!strncmp(url, "/api/", 5) || !strcmp(url, "/api"))
+		return handle_api(r, url, method);
+	return handle_static(r, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls; (void)conn; (void)toe;
+	http_request *r = *req_cls;
+	if (!r)
+		return;
+	buf_free(&r->body);
+	buf_free(&r->c.out);
+	arena_free(&r->a);
+	free(r);
+	*req_cls = NULL;
+	atomic_fetch_sub(&in_flight, 1);
+}
+
+http_server *http_server_start(const char *host, uint16_t port)
+{
+	struct sockaddr_in addr;
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons(port);
+	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+		log_error("cannot listen on %s: not an IPv4 address", host);
+		return NULL;
+	}
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned pool = cores > 0 ? (unsigned)cores : 2;
+	if (slow_queue_start(2))
+		return NULL;
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC |
+			MHD_ALLOW_SUSPEND_RESUME,
+		port, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, pool,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_END);
+	if (!d) {
+		log_error("cannot listen on %s:%u", host, port);
+		slow_queue_stop();
+		return NULL;
+	}
+	http_server *s = xcalloc(1, sizeof(*s));
+	s->d = d;
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : port;
+	return s;
+}
+
+uint16_t http_server_port(http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(http_server *s)
+{
+	MHD_socket listen = MHD_quiesce_daemon(s->d);
+	if (listen != MHD_INVALID_SOCKET)
+		close(listen);
+	/* let requests in flight finish: 10 s at most */
+	for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
+		usleep(10 * 1000);
+	slow_queue_stop();
+	MHD_stop_daemon(s->d);
+	free(s);
+}
