@@ -10,7 +10,7 @@ CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium
 BUILD   ?= build
 OPT     ?= -O2
-WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wno-missing-field-initializers
 CFLAGS  += -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 PORT    ?= 8080

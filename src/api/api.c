@@ -19,7 +19,7 @@ int api_reply_json(api_ctx *c, int status, json_t *j)
 	buf_reset(&c->out);
 	c->status = status;
 	c->content_type = "application/json; charset=utf-8";
-	json_dump_callback(j, dump_to_buf, &c->out, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_dump_callback(j, dump_to_buf, &c->out, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	json_decref(j);
 	return status;
 }

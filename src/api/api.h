@@ -14,6 +14,7 @@
 #define RAPPORT_API_H
 
 #include "../core/auth.h"
+#include "../core/query.h"
 #include "../db/db.h"
 #include "../util/arena.h"
 #include "../util/buf.h"
@@ -38,10 +39,8 @@ enum api_route_flags {
 	ROUTE_SLOW = 2,     /* runs on a worker thread (password hashing) */
 };
 
-typedef struct api_kv {
-	const char *key;
-	const char *value;
-} api_kv;
+/* a query argument: the same layout as the engine's query_arg */
+typedef query_arg api_kv;
 
 typedef struct api_ctx {
 	arena *a;

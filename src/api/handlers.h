@@ -12,4 +12,24 @@ int api_logout(api_ctx *c);
 int api_me(api_ctx *c);
 json_t *api_user_json(const auth_user *u);
 
+/* entity_api.c: the generic record routes */
+#include "../core/entity.h"
+void api_op_init(api_ctx *c, ent_op *op);
+int api_reply_op_error(api_ctx *c, ent_op *op);
+int api_reply_result(api_ctx *c, ent_op *op, int status, json_t *j);
+int api_meta(api_ctx *c);
+int api_search(api_ctx *c);
+int api_list(api_ctx *c);
+int api_create(api_ctx *c);
+int api_get(api_ctx *c);
+int api_patch(api_ctx *c);
+int api_delete(api_ctx *c);
+int api_restore(api_ctx *c);
+int api_history(api_ctx *c);
+int api_related(api_ctx *c);
+int api_option_list_get(api_ctx *c);
+int api_option_list_put(api_ctx *c);
+/* sales_api.c: special actions of the sales module */
+int api_lead_convert(api_ctx *c);
+
 #endif

@@ -3,6 +3,9 @@
 #include "../db/db.h"
 #include "../db/migrate.h"
 #include "../core/auth.h"
+#include "../core/entity.h"
+#include "../core/options.h"
+#include "../modules/modules.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +36,10 @@ int cmd_open_data(const cmd_opts *o, bool create)
 		fprintf(stderr, "rapport: cannot initialise libsodium\n");
 		return -1;
 	}
+	if (modules_register_all()) {
+		fprintf(stderr, "rapport: the entity declarations are wrong (see above)\n");
+		return -1;
+	}
 	db_configure(o->data);
 	db *d = db_thread();
 	if (!d) {
@@ -41,6 +48,10 @@ int cmd_open_data(const cmd_opts *o, bool create)
 	}
 	if (migrate_all(d) < 0) {
 		fprintf(stderr, "rapport: migration failed: %s\n", db_errmsg(d));
+		return -1;
+	}
+	if (option_lists_seed(d) || entity_sync_schema(d)) {
+		fprintf(stderr, "rapport: cannot bring the schema up to date: %s\n", db_errmsg(d));
 		return -1;
 	}
 	return 0;

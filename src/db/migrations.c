@@ -38,6 +38,19 @@ const migration migrations[] = {
 	  "CREATE TABLE settings ("
 	  "  key TEXT PRIMARY KEY,"
 	  "  value TEXT NOT NULL);" },
+	{ 2, "audit history and option lists",
+	  "CREATE TABLE audit_log ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  entity TEXT NOT NULL,"
+	  "  record_id INTEGER NOT NULL,"
+	  "  action TEXT NOT NULL,"          /* create, update, delete, restore, ... */
+	  "  user_id INTEGER,"
+	  "  at TEXT NOT NULL,"
+	  "  changes TEXT NOT NULL);"        /* JSON: [{"field","old","new"}] */
+	  "CREATE INDEX audit_log_record ON audit_log(entity, record_id, id);"
+	  "CREATE TABLE option_lists ("
+	  "  name TEXT PRIMARY KEY,"
+	  "  options TEXT NOT NULL);" },
 };
 
 const int migrations_count = (int)(sizeof(migrations) / sizeof(migrations[0]));

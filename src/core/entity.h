@@ -1,0 +1,173 @@
+/*
+ * entity.h - the entity engine: record types declared once, as data.
+ *
+ * A module declares an entity_def (fields, relations, hooks) and registers it
+ * with entity_register() before the server starts; entity_check_all() then
+ * verifies every declaration and fails loudly once instead of per request.
+ * From the declaration alone the engine derives the table and its indexes
+ * (schema.c), validation (validate.c), list queries with filters, sorting,
+ * paging and search (query.c), reads and writes with optimistic locking,
+ * the recycle bin and the audit history (record.c, audit.c), and the
+ * metadata the web app draws its pages from (meta.c).  Behaviour specific to
+ * one entity lives in its hooks, never in copies of the generic path.
+ */
+#ifndef RAPPORT_ENTITY_H
+#define RAPPORT_ENTITY_H
+
+#include "../db/db.h"
+#include "auth.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum field_type {
+	FT_TEXT,       /* one line, max_len characters (default 200) */
+	FT_LONGTEXT,   /* many lines, max_len characters (default 20000) */
+	FT_INT,
+	FT_DECIMAL,    /* exact: stored as an integer scaled by 10^scale */
+	FT_MONEY,      /* {"amount": minor units, "currency": "CNY"}: two columns */
+	FT_DATE,       /* "YYYY-MM-DD" */
+	FT_DATETIME,   /* ISO 8601 UTC, stored normalised "YYYY-MM-DDTHH:MM:SS.sssZ" */
+	FT_BOOL,
+	FT_ENUM,       /* one of options (or of the option list named by options_list) */
+	FT_TAGS,       /* a set of short strings (of options when given), stored as a JSON array */
+	FT_REF,        /* the id of a record of entity `ref` */
+	FT_EMAIL,
+	FT_PHONE,      /* searchable by its digits */
+	FT_URL,
+};
+
+enum field_flags {
+	F_REQUIRED = 1 << 0,
+	F_UNIQUE = 1 << 1,     /* among records not in the recycle bin */
+	F_SEARCH = 1 << 2,     /* matched by q= */
+	F_SORT = 1 << 3,       /* may be used in sort= (gets an index) */
+	F_LIST = 1 << 4,       /* a column of the default list view */
+	F_READONLY = 1 << 5,   /* set by the server (hooks), never by a client */
+	F_INDEX = 1 << 6,      /* indexed for filters without being sortable */
+};
+
+typedef struct label {
+	const char *zh;
+	const char *en;
+} label;
+
+typedef struct enum_option {
+	const char *value;
+	label label;
+} enum_option;
+
+typedef struct field_def {
+	const char *name;
+	enum field_type type;
+	label label;
+	unsigned flags;
+	int max_len;                   /* characters, for text-like types; 0 = type default */
+	const enum_option *options;    /* NULL-terminated (value == NULL), for enums and tags */
+	const char *options_list;      /* or: the name of an admin-editable option list */
+	const char *ref;               /* FT_REF: target entity name ("users" for people) */
+	const char *def;               /* default, as JSON text: "\"potential\"", "true", "0" */
+	int scale;                     /* FT_DECIMAL: digits after the point (default 2) */
+} field_def;
+
+typedef struct relation_def {
+	const char *name;              /* URL segment: /api/customers/7/contacts */
+	const char *entity;            /* the related entity */
+	const char *field;             /* its reference field pointing back here */
+	label label;
+} relation_def;
+
+typedef struct entity_def entity_def;
+
+/* Why an engine call failed, in the terms of API.md's error shape. */
+typedef struct ent_error {
+	int status;                    /* 400, 404, 409, 422, 500, 503 */
+	char code[32];                 /* "validation_failed", "conflict", ... */
+	char message[256];
+	json_t *fields;                /* per-field codes for a 422, or NULL */
+	json_t *extra;                 /* more members of the error object, or NULL */
+} ent_error;
+
+void ent_error_clear(ent_error *err);
+
+/* The caller of an engine operation: connection, user, error slot.  Calls
+ * nest inside one transaction through op_begin/op_commit (a hook or a
+ * custom action may create several records atomically). */
+typedef struct ent_op {
+	db *db;
+	const auth_session *who;
+	ent_error err;
+	int tx_depth;
+} ent_op;
+
+int op_begin(ent_op *op);       /* a transaction, or a savepoint inside one */
+int op_commit(ent_op *op);
+void op_rollback(ent_op *op);   /* undoes this level only */
+/* Sets op->err; returns -1 for `return op_fail(...)`. */
+int op_fail(ent_op *op, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int op_db_fail(ent_op *op, int dbcode);
+
+/* What a hook sees.  A hook that rejects the write calls hook_fail() (or
+ * hook_field_error()) and returns -1; the engine rolls back and answers. */
+typedef struct hook_ctx {
+	ent_op *op;
+	const entity_def *e;
+	int64_t id;                    /* the record's id (0 before create) */
+} hook_ctx;
+
+typedef struct entity_hooks {
+	/* rec: the full new record (create) or the patch (update); may be changed */
+	int (*before_create)(hook_ctx *h, json_t *rec);
+	int (*after_create)(hook_ctx *h, json_t *rec);
+	int (*before_update)(hook_ctx *h, json_t *old, json_t *patch);
+	int (*after_update)(hook_ctx *h, json_t *old, json_t *rec);
+	int (*before_delete)(hook_ctx *h, json_t *old);
+} entity_hooks;
+
+enum entity_flags {
+	E_OWNED = 1 << 0,              /* has owner_id; data scope applies */
+	E_NO_DELETE = 1 << 1,
+};
+
+struct entity_def {
+	const char *name;              /* plural snake_case: table and URL segment */
+	label label;
+	const char *module;            /* permission area: "sales", "service", ... */
+	unsigned flags;
+	const field_def *fields;       /* terminated by a field with name == NULL */
+	const relation_def *relations; /* terminated by name == NULL; may be NULL */
+	const char *title_field;       /* the field that names a record */
+	const char *default_sort;      /* e.g. "-updated_at" */
+	const char *const *duplicate_keys; /* fields that each must not repeat (409 duplicate) */
+	const entity_hooks *hooks;
+	const char *const *hidden_fields;  /* NULL-terminated; set by the acl layer per role */
+};
+
+/* ---- registry (entity_registry.c) ---- */
+void entity_register(const entity_def *e);
+const entity_def *entity_find(const char *name);
+int entity_count(void);
+const entity_def *entity_at(int i);
+const field_def *entity_field(const entity_def *e, const char *name);
+/* Checks every declaration; prints each problem and returns their number. */
+int entity_check_all(void);
+/* Forgets every registration (unit tests). */
+void entity_registry_reset(void);
+
+/* ---- schema (schema.c) ---- */
+/* Creates or extends every entity's table, indexes and search index. */
+int entity_sync_schema(db *d);
+
+/* ---- hooks ---- */
+int hook_fail(hook_ctx *h, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int hook_field_error(hook_ctx *h, const char *field, const char *code);
+
+/* ---- option lists (options.c): admin-editable enum options ---- */
+/* The options of a field as a JSON array of {"value","label":{...},...}; new reference. */
+json_t *entity_field_options(db *d, const field_def *f);
+bool entity_option_valid(db *d, const field_def *f, const char *value);
+
+#endif

@@ -1,0 +1,326 @@
+/* query.c - see query.h. */
+#include "query.h"
+#include "value.h"
+#include "../util/utf8.h"
+#include "../util/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The columns every entity has, usable in filters (and some in sorts). */
+static const field_def sys_fields[] = {
+	{ .name = "id", .type = FT_INT, .flags = F_SORT },
+	{ .name = "owner_id", .type = FT_REF, .ref = "users" },
+	{ .name = "created_by", .type = FT_REF, .ref = "users" },
+	{ .name = "updated_by", .type = FT_REF, .ref = "users" },
+	{ .name = "created_at", .type = FT_DATETIME, .flags = F_SORT },
+	{ .name = "updated_at", .type = FT_DATETIME, .flags = F_SORT },
+	{ .name = NULL },
+};
+
+static const field_def *find_field(const entity_def *e, const char *name)
+{
+	const field_def *f = entity_field(e, name);
+	if (f)
+		return f;
+	for (f = sys_fields; f->name; f++)
+		if (!strcmp(f->name, name) && (strcmp(name, "owner_id") || (e->flags & E_OWNED)))
+			return f;
+	return NULL;
+}
+
+static int bad(ent_op *op, const char *fmt, const char *arg)
+{
+	return op_fail(op, 400, "bad_request", fmt, arg);
+}
+
+static int parse_count(const char *v, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || n < 0 || !isdigit((unsigned char)v[0]))
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* "filter[name]" or "filter[name][op]" -> field and op (arena-free copies into fixed buffers) */
+static int split_filter_key(const char *key, char *field, size_t fn, char *op, size_t on)
+{
+	const char *p = key + 7; /* after "filter[" */
+	const char *close = strchr(p, ']');
+	if (!close || close == p || (size_t)(close - p) >= fn)
+		return -1;
+	memcpy(field, p, (size_t)(close - p));
+	field[close - p] = '\0';
+	p = close + 1;
+	if (!*p) {
+		snprintf(op, on, "eq");
+		return 0;
+	}
+	if (*p != '[')
+		return -1;
+	p++;
+	close = strchr(p, ']');
+	if (!close || close[1] || (size_t)(close - p) >= on || close == p)
+		return -1;
+	memcpy(op, p, (size_t)(close - p));
+	op[close - p] = '\0';
+	return 0;
+}
+
+static void escape_like(buf *b, const char *s)
+{
+	buf_addc(b, '%');
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, *s);
+	}
+	buf_addc(b, '%');
+}
+
+static int add_operand(ent_op *op, const field_def *f, const char *text, sqlb *w)
+{
+	sql_param p[2];
+	int n;
+	const char *err = value_parse_text(op->db, f, text, p, &n);
+	if (err) {
+		op_fail(op, 400, "bad_request", "filter on %s: %s", f->name, err);
+		return -1;
+	}
+	sqlb_add(w, "?");
+	sqlb_param(w, p[0]);
+	if (n > 1)
+		value_free(&p[1], 1);
+	return 0;
+}
+
+static int add_filter(ent_op *op, const entity_def *e, const char *key, const char *value, sqlb *w)
+{
+	char fname[64], opname[16];
+	if (split_filter_key(key, fname, sizeof(fname), opname, sizeof(opname)))
+		return bad(op, "malformed filter parameter %s", key);
+	const field_def *f = find_field(e, fname);
+	if (!f)
+		return bad(op, "unknown filter field %s", fname);
+	if (!value)
+		value = "";
+	const char *col = f->name;
+	if (f->type == FT_TAGS) {
+		if (strcmp(opname, "eq"))
+			return bad(op, "tags take only equality (contains): %s", key);
+		sqlb_addf(w, " AND EXISTS (SELECT 1 FROM json_each(t.%s) WHERE json_each.value = ", col);
+		if (add_operand(op, f, value, w))
+			return -1;
+		sqlb_add(w, ")");
+		return 0;
+	}
+	if (!strcmp(opname, "null")) {
+		if (strcmp(value, "true") && strcmp(value, "false"))
+			return bad(op, "filter null takes true or false: %s", key);
+		sqlb_addf(w, " AND t.%s IS %sNULL", col, strcmp(value, "true") ? "NOT " : "");
+		return 0;
+	}
+	if (!strcmp(opname, "in")) {
+		sqlb_addf(w, " AND t.%s IN (", col);
+		const char *p = value;
+		int count = 0;
+		for (;;) {
+			const char *comma = strchr(p, ',');
+			size_t len = comma ? (size_t)(comma - p) : strlen(p);
+			char *item = xstrndup(p, len);
+			int rc = add_operand(op, f, item, w);
+			free(item);
+			if (rc)
+				return -1;
+			if (++count > 100)
+				return bad(op, "too many values in %s (at most 100)", key);
+			if (!comma)
+				break;
+			sqlb_add(w, ", ");
+			p = comma + 1;
+		}
+		sqlb_add(w, ")");
+		return 0;
+	}
+	if (!strcmp(opname, "like")) {
+		if (f->type != FT_TEXT && f->type != FT_LONGTEXT && f->type != FT_EMAIL && f->type != FT_PHONE &&
+		    f->type != FT_URL)
+			return bad(op, "like applies to text fields only: %s", key);
+		if (utf8_length(value, strlen(value)) > 200)
+			return bad(op, "filter value too long: %s", key);
+		buf pat = BUF_INIT;
+		escape_like(&pat, value);
+		sqlb_addf(w, " AND t.%s LIKE ", col);
+		sqlb_text(w, buf_str(&pat));
+		sqlb_add(w, " ESCAPE '\\'");
+		buf_free(&pat);
+		return 0;
+	}
+	static const struct { const char *name, *sql; } cmp[] = {
+		{ "eq", "=" }, { "ne", "<>" }, { "lt", "<" }, { "lte", "<=" }, { "gt", ">" }, { "gte", ">=" },
+	};
+	for (size_t i = 0; i < sizeof(cmp) / sizeof(cmp[0]); i++) {
+		if (strcmp(opname, cmp[i].name))
+			continue;
+		if (!strcmp(opname, "ne"))
+			sqlb_addf(w, " AND (t.%s IS NULL OR t.%s <> ", col, col);
+		else
+			sqlb_addf(w, " AND t.%s %s ", col, cmp[i].sql);
+		if (add_operand(op, f, value, w))
+			return -1;
+		if (!strcmp(opname, "ne"))
+			sqlb_add(w, ")");
+		return 0;
+	}
+	return bad(op, "unknown filter operator %s", opname);
+}
+
+static int add_sort(ent_op *op, const entity_def *e, const char *spec, buf *order)
+{
+	const char *p = spec;
+	int n = 0;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		bool desc = len && *p == '-';
+		char name[64];
+		if (desc) {
+			p++;
+			len--;
+		}
+		if (!len || len >= sizeof(name))
+			return bad(op, "malformed sort %s", spec);
+		memcpy(name, p, len);
+		name[len] = '\0';
+		const field_def *f = find_field(e, name);
+		if (!f || !(f->flags & F_SORT))
+			return bad(op, "cannot sort by %s", name);
+		if (++n > 4)
+			return bad(op, "at most 4 sort fields: %s", spec);
+		buf_addf(order, "%st.%s %s", order->len ? ", " : "", f->name, desc ? "DESC" : "ASC");
+		p += len;
+		if (comma)
+			p++;
+	}
+	return 0;
+}
+
+/* FTS5 query: each word of two or more word characters becomes a quoted
+ * phrase (the bigram tokenizer splits it); words are ANDed. */
+static bool fts_expression(const char *text, buf *out)
+{
+	const char *p = text;
+	bool any = false;
+	while (*p) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		const char *start = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		size_t n = (size_t)(p - start);
+		if (n && utf8_word_chars(start, n) >= 2) {
+			buf_adds(out, any ? " \"" : "\"");
+			for (size_t i = 0; i < n; i++) {
+				if (start[i] == '"')
+					buf_addc(out, '"');
+				buf_addc(out, start[i]);
+			}
+			buf_addc(out, '"');
+			any = true;
+		}
+	}
+	return any;
+}
+
+bool query_add_search(const entity_def *e, const char *text, sqlb *w)
+{
+	bool searchable = false;
+	for (const field_def *f = e->fields; f->name; f++)
+		searchable |= (f->flags & F_SEARCH) != 0;
+	if (!searchable)
+		return false;
+	buf expr = BUF_INIT;
+	if (fts_expression(text, &expr)) {
+		sqlb_addf(w, " AND t.id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ", e->name, e->name);
+		sqlb_text(w, buf_str(&expr));
+		sqlb_add(w, ")");
+	} else {
+		/* a single character: too short for the index, scan the fields */
+		buf pat = BUF_INIT;
+		const char *s = text;
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		escape_like(&pat, s);
+		sqlb_add(w, " AND (");
+		bool first = true;
+		for (const field_def *f = e->fields; f->name; f++) {
+			if (!(f->flags & F_SEARCH))
+				continue;
+			sqlb_addf(w, "%st.%s LIKE ", first ? "" : " OR ", f->name);
+			sqlb_text(w, buf_str(&pat));
+			sqlb_add(w, " ESCAPE '\\'");
+			first = false;
+		}
+		sqlb_add(w, ")");
+		buf_free(&pat);
+	}
+	buf_free(&expr);
+	return true;
+}
+
+int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int nargs, list_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->limit = QUERY_DEFAULT_LIMIT;
+	const char *sort = e->default_sort ? e->default_sort : "-updated_at";
+	for (int i = 0; i < nargs; i++) {
+		const char *k = args[i].key, *v = args[i].value ? args[i].value : "";
+		if (!strcmp(k, "limit")) {
+			if (parse_count(v, &q->limit) || q->limit == 0)
+				return bad(op, "limit must be a whole number from 1 to 500, not %s", v);
+			if (q->limit > QUERY_MAX_LIMIT)
+				q->limit = QUERY_MAX_LIMIT;
+		} else if (!strcmp(k, "offset")) {
+			if (parse_count(v, &q->offset))
+				return bad(op, "offset must be a whole number, not %s", v);
+		} else if (!strcmp(k, "sort")) {
+			sort = v;
+		} else if (!strcmp(k, "q")) {
+			if (strlen(v) > 200)
+				return bad(op, "search text too long%s", "");
+			if (*v && !query_add_search(e, v, &q->where))
+				return bad(op, "%s cannot be searched", e->name);
+			q->has_search = *v != '\0';
+		} else if (!strcmp(k, "deleted")) {
+			if (strcmp(v, "true") && strcmp(v, "false"))
+				return bad(op, "deleted takes true or false, not %s", v);
+			q->deleted = !strcmp(v, "true");
+		} else if (!strncmp(k, "filter[", 7)) {
+			if (add_filter(op, e, k, v, &q->where))
+				return -1;
+		} else if (k[0] != '_') { /* _=timestamp cache busters pass */
+			return bad(op, "unknown parameter %s", k);
+		}
+	}
+	if (*sort && add_sort(op, e, sort, &q->order))
+		return -1;
+	buf_addf(&q->order, "%st.id DESC", q->order.len ? ", " : "");
+	return 0;
+}
+
+void list_query_where_ref(list_query *q, const char *field, int64_t id)
+{
+	sqlb_addf(&q->where, " AND t.%s = ", field);
+	sqlb_int(&q->where, id);
+}
+
+void list_query_free(list_query *q)
+{
+	sqlb_free(&q->where);
+	buf_free(&q->order);
+}

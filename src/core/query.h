@@ -1,0 +1,47 @@
+/*
+ * query.h - list queries: the filter, sort, search and paging language of
+ * API.md turned into SQL, checked against the declaration.
+ *
+ *   q=华夏                      search the searchable fields (substrings)
+ *   filter[status]=deal         equality
+ *   filter[amount][gte]=100000  ops: ne lt lte gt gte in like null
+ *   sort=-amount,name           sortable fields, '-' for descending
+ *   limit=50&offset=100         limit 1..500 (default 50)
+ *
+ * Unknown parameters, fields and operators are refused (400); values are
+ * typed by their field and always bound, never written into the SQL.
+ */
+#ifndef RAPPORT_QUERY_H
+#define RAPPORT_QUERY_H
+
+#include "entity.h"
+#include "sqlb.h"
+
+#define QUERY_DEFAULT_LIMIT 50
+#define QUERY_MAX_LIMIT 500
+
+typedef struct query_arg {
+	const char *key;
+	const char *value;
+} query_arg;
+
+typedef struct list_query {
+	sqlb where;            /* " AND ..." conditions on alias t, with parameters */
+	buf order;             /* "t.amount DESC, t.id DESC" */
+	int64_t limit, offset;
+	bool deleted;          /* the recycle bin instead of live records */
+	bool has_search;
+} list_query;
+
+/* Parses args into q (which the caller frees with list_query_free, also on
+ * failure); 0, or -1 with op->err set (400). */
+int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int nargs, list_query *q);
+/* Adds "t.<field> = id" (a related list). */
+void list_query_where_ref(list_query *q, const char *field, int64_t id);
+void list_query_free(list_query *q);
+
+/* Adds the search condition for text to w (" AND t.id IN (...)"); false when
+ * the entity has no searchable field. */
+bool query_add_search(const entity_def *e, const char *text, sqlb *w);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * record.h - reading and writing records of any entity, through the caller's
+ * permissions (acl.h), in transactions, with the audit history.
+ *
+ * Every function takes an ent_op (connection, caller, error slot).  Returned
+ * JSON belongs to the caller.  On failure a function returns NULL (or -1)
+ * and op->err says why in API.md's terms; nothing has changed.
+ * Records the caller may not see behave exactly as missing ones (404).
+ */
+#ifndef RAPPORT_RECORD_H
+#define RAPPORT_RECORD_H
+
+#include "entity.h"
+#include "query.h"
+
+json_t *record_get(ent_op *op, const entity_def *e, int64_t id);
+/* {"data": [...], "total": N, "limit": L, "offset": O} */
+json_t *record_list(ent_op *op, const entity_def *e, const query_arg *args, int nargs);
+json_t *record_related(ent_op *op, const entity_def *e, int64_t id, const char *relation,
+		       const query_arg *args, int nargs);
+json_t *record_create(ent_op *op, const entity_def *e, json_t *body);
+/* body carries "version"; a stale one fails with 409 conflict. */
+json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body);
+int record_delete(ent_op *op, const entity_def *e, int64_t id);
+json_t *record_restore(ent_op *op, const entity_def *e, int64_t id);
+json_t *record_history(ent_op *op, const entity_def *e, int64_t id, const query_arg *args, int nargs);
+
+/* For hooks and custom actions inside a transaction: set fields directly,
+ * bypassing client rules (read-only fields), with history. */
+int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *values, const char *action);
+/* Loads a record without the caller's scope (hooks that must see a parent). */
+json_t *record_load(ent_op *op, const entity_def *e, int64_t id, bool with_deleted);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * schema.c - tables, indexes and search indexes derived from declarations.
+ *
+ * Run at every start (init, migrate, serve): creates what is missing and adds
+ * columns for fields added to a declaration.  Columns are never dropped or
+ * retyped here; that stays a numbered migration, so no data is lost silently.
+ *
+ * Search: searchable fields go into an FTS5 table <entity>_fts with the
+ * "bigram" tokenizer (src/db/sqlite_bigram.c), kept in step by triggers.
+ * When the set of searchable fields changes, the index is rebuilt.
+ */
+#include "entity.h"
+#include "schema_int.h"
+#include "../util/buf.h"
+#include "../util/log.h"
+
+#include <string.h>
+
+const char *schema_col_type(enum field_type t)
+{
+	switch (t) {
+	case FT_INT: case FT_DECIMAL: case FT_BOOL: case FT_REF: case FT_MONEY:
+		return "INTEGER";
+	default:
+		return "TEXT";
+	}
+}
+
+static void add_column_defs(buf *b, const entity_def *e)
+{
+	buf_adds(b, "id INTEGER PRIMARY KEY, version INTEGER NOT NULL DEFAULT 1, "
+		    "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, created_by INTEGER, "
+		    "updated_by INTEGER, deleted_at TEXT");
+	if (e->flags & E_OWNED)
+		buf_adds(b, ", owner_id INTEGER");
+	for (const field_def *f = e->fields; f->name; f++) {
+		buf_addf(b, ", %s %s", f->name, schema_col_type(f->type));
+		if (f->type == FT_MONEY)
+			buf_addf(b, ", %s_currency TEXT", f->name);
+	}
+}
+
+static int has_column(db *d, const char *table, const char *col)
+{
+	buf q = BUF_INIT;
+	buf_addf(&q, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", table, col);
+	int64_t n = db_query_int(d, buf_str(&q), 0);
+	buf_free(&q);
+	return n > 0;
+}
+
+static int add_missing_columns(db *d, const entity_def *e)
+{
+	buf q = BUF_INIT;
+	int rc = 0;
+	if ((e->flags & E_OWNED) && !has_column(d, e->name, "owner_id")) {
+		buf_addf(&q, "ALTER TABLE %s ADD COLUMN owner_id INTEGER", e->name);
+		rc = db_exec(d, buf_str(&q));
+	}
+	for (const field_def *f = e->fields; f->name && !rc; f++) {
+		if (!has_column(d, e->name, f->name)) {
+			buf_reset(&q);
+			buf_addf(&q, "ALTER TABLE %s ADD COLUMN %s %s", e->name, f->name, schema_col_type(f->type));
+			rc = db_exec(d, buf_str(&q));
+			log_info("schema: added %s.%s", e->name, f->name);
+		}
+		if (!rc && f->type == FT_MONEY) {
+			char cur[80];
+			snprintf(cur, sizeof(cur), "%s_currency", f->name);
+			if (!has_column(d, e->name, cur)) {
+				buf_reset(&q);
+				buf_addf(&q, "ALTER TABLE %s ADD COLUMN %s TEXT", e->name, cur);
+				rc = db_exec(d, buf_str(&q));
+			}
+		}
+	}
+	buf_free(&q);
+	return rc;
+}
+
+static int create_index(db *d, const entity_def *e, const char *suffix, const char *cols, bool unique)
+{
+	buf q = BUF_INIT;
+	buf_addf(&q, "CREATE %sINDEX IF NOT EXISTS %s_%s ON %s(%s)%s", unique ? "UNIQUE " : "", e->name,
+		 suffix, e->name, cols, unique ? " WHERE deleted_at IS NULL" : "");
+	int rc = db_exec(d, buf_str(&q));
+	buf_free(&q);
+	return rc;
+}
+
+static int create_indexes(db *d, const entity_def *e)
+{
+	int rc = create_index(d, e, "updated", "updated_at", false);
+	if (!rc)
+		rc = create_index(d, e, "created", "created_at", false);
+	if (!rc && (e->flags & E_OWNED))
+		rc = create_index(d, e, "owner", "owner_id, updated_at", false);
+	for (const field_def *f = e->fields; f->name && !rc; f++) {
+		char suffix[80];
+		bool dup = false;
+		for (const char *const *k = e->duplicate_keys; k && *k; k++)
+			dup |= !strcmp(*k, f->name);
+		if (f->flags & F_UNIQUE) {
+			snprintf(suffix, sizeof(suffix), "%s_unique", f->name);
+			rc = create_index(d, e, suffix, f->name, true);
+		} else if ((f->flags & (F_SORT | F_INDEX)) || f->type == FT_REF || dup) {
+			snprintf(suffix, sizeof(suffix), "%s", f->name);
+			rc = create_index(d, e, suffix, f->name, false);
+		}
+	}
+	return rc;
+}
+
+/* The searchable fields, comma-separated, with a prefix on each ("new." etc). */
+static void search_cols(buf *b, const entity_def *e, const char *prefix)
+{
+	bool first = true;
+	for (const field_def *f = e->fields; f->name; f++) {
+		if (!(f->flags & F_SEARCH))
+			continue;
+		buf_addf(b, "%s%s%s", first ? "" : ", ", prefix, f->name);
+		first = false;
+	}
+}
+
+static int sync_search(db *d, const entity_def *e)
+{
+	buf cols = BUF_INIT, q = BUF_INIT;
+	search_cols(&cols, e, "");
+	int rc = 0;
+	if (!cols.len)
+		goto out;
+	/* the recorded field list tells whether the index matches the declaration */
+	char key[96];
+	snprintf(key, sizeof(key), "fts:%s", e->name);
+	db_stmt *s = db_prepare(d, "SELECT value FROM settings WHERE key = ?");
+	bool same = false;
+	if (s) {
+		db_bind_str(s, 1, key);
+		if (db_step(s) == DB_ROW)
+			same = !strcmp(db_col_text(s, 0), buf_str(&cols));
+		db_done(s);
+	}
+	if (same)
+		goto out;
+	buf news = BUF_INIT, olds = BUF_INIT;
+	search_cols(&news, e, "new.");
+	search_cols(&olds, e, "old.");
+	const char *t = e->name;
+	buf_addf(&q,
+		 "DROP TRIGGER IF EXISTS %s_fts_ai; DROP TRIGGER IF EXISTS %s_fts_ad; "
+		 "DROP TRIGGER IF EXISTS %s_fts_au; DROP TABLE IF EXISTS %s_fts; "
+		 "CREATE VIRTUAL TABLE %s_fts USING fts5(%s, content='%s', content_rowid='id', "
+		 "tokenize='bigram'); "
+		 "CREATE TRIGGER %s_fts_ai AFTER INSERT ON %s BEGIN "
+		 "INSERT INTO %s_fts(rowid, %s) VALUES (new.id, %s); END; "
+		 "CREATE TRIGGER %s_fts_ad AFTER DELETE ON %s BEGIN "
+		 "INSERT INTO %s_fts(%s_fts, rowid, %s) VALUES ('delete', old.id, %s); END; "
+		 "CREATE TRIGGER %s_fts_au AFTER UPDATE OF %s ON %s BEGIN "
+		 "INSERT INTO %s_fts(%s_fts, rowid, %s) VALUES ('delete', old.id, %s); "
+		 "INSERT INTO %s_fts(rowid, %s) VALUES (new.id, %s); END; "
+		 "INSERT INTO %s_fts(%s_fts) VALUES ('rebuild');",
+		 t, t, t, t,
+		 t, buf_str(&cols), t,
+		 t, t, t, buf_str(&cols), buf_str(&news),
+		 t, t, t, t, buf_str(&cols), buf_str(&olds),
+		 t, buf_str(&cols), t, t, t, buf_str(&cols), buf_str(&olds), t, buf_str(&cols), buf_str(&news),
+		 t, t);
+	rc = db_exec(d, buf_str(&q));
+	if (!rc) {
+		s = db_prepare(d, "INSERT INTO settings(key, value) VALUES (?, ?) "
+				  "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+		if (s) {
+			db_bind_str(s, 1, key);
+			db_bind_str(s, 2, buf_str(&cols));
+			rc = db_step(s) == DB_DONE ? 0 : -1;
+			db_done(s);
+		}
+		log_info("schema: built the search index of %s", e->name);
+	}
+	buf_free(&news);
+	buf_free(&olds);
+out:
+	buf_free(&cols);
+	buf_free(&q);
+	return rc;
+}
+
+static int sync_entity(db *d, const entity_def *e)
+{
+	buf q = BUF_INIT;
+	buf_addf(&q, "CREATE TABLE IF NOT EXISTS %s (", e->name);
+	add_column_defs(&q, e);
+	buf_adds(&q, ")");
+	int rc = db_exec(d, buf_str(&q));
+	buf_free(&q);
+	if (!rc)
+		rc = add_missing_columns(d, e);
+	if (!rc)
+		rc = create_indexes(d, e);
+	if (!rc)
+		rc = sync_search(d, e);
+	if (rc)
+		log_error("schema of %s: %s", e->name, db_errmsg(d));
+	return rc;
+}
+
+int entity_sync_schema(db *d)
+{
+	if (db_begin(d))
+		return -1;
+	for (int i = 0; i < entity_count(); i++) {
+		if (sync_entity(d, entity_at(i))) {
+			db_rollback(d);
+			return -1;
+		}
+	}
+	return db_commit(d);
+}

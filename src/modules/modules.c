@@ -1,0 +1,10 @@
+/* modules.c - the list of modules, in dependency order. */
+#include "modules.h"
+#include "sales/sales.h"
+#include "../core/entity.h"
+
+int modules_register_all(void)
+{
+	sales_register();
+	return entity_check_all() ? -1 : 0;
+}

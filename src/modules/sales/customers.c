@@ -1,0 +1,79 @@
+/* customers.c - 客户: the companies Rapport's users sell to. */
+#include "sales.h"
+
+static const enum_option grades[] = {
+	{ "A", { "A 类", "A" } }, { "B", { "B 类", "B" } }, { "C", { "C 类", "C" } }, { "D", { "D 类", "D" } },
+	{ NULL, { NULL, NULL } },
+};
+
+static const enum_option statuses[] = {
+	{ "potential", { "潜在", "Potential" } },
+	{ "intent", { "意向", "Intent" } },
+	{ "deal", { "成交", "Deal" } },
+	{ "lost", { "流失", "Lost" } },
+	{ NULL, { NULL, NULL } },
+};
+
+static const enum_option industries[] = {
+	{ "manufacturing", { "制造业", "Manufacturing" } },
+	{ "energy", { "能源", "Energy" } },
+	{ "construction", { "建筑工程", "Construction" } },
+	{ "it", { "信息技术", "Information technology" } },
+	{ "healthcare", { "医疗", "Healthcare" } },
+	{ "education", { "教育", "Education" } },
+	{ "finance", { "金融", "Finance" } },
+	{ "logistics", { "物流", "Logistics" } },
+	{ "retail", { "零售", "Retail" } },
+	{ "government", { "政府机构", "Government" } },
+	{ "other", { "其他", "Other" } },
+	{ NULL, { NULL, NULL } },
+};
+
+static const enum_option credit_ratings[] = {
+	{ "excellent", { "优秀", "Excellent" } },
+	{ "good", { "良好", "Good" } },
+	{ "fair", { "一般", "Fair" } },
+	{ "poor", { "较差", "Poor" } },
+	{ NULL, { NULL, NULL } },
+};
+
+static const field_def fields[] = {
+	{ "name", FT_TEXT, { "客户名称", "Name" }, F_REQUIRED | F_SEARCH | F_SORT | F_LIST },
+	{ "short_name", FT_TEXT, { "简称", "Short name" }, F_SEARCH, .max_len = 50 },
+	{ "industry", FT_ENUM, { "行业", "Industry" }, F_LIST | F_INDEX, .options = industries },
+	{ "grade", FT_ENUM, { "客户等级", "Grade" }, F_LIST | F_SORT, .options = grades },
+	{ "status", FT_ENUM, { "客户状态", "Status" }, F_LIST | F_SORT, .options = statuses, .def = "\"potential\"" },
+	{ "source", FT_ENUM, { "客户来源", "Source" }, F_INDEX, .options_list = "sources" },
+	{ "province", FT_TEXT, { "省份", "Province" }, F_INDEX, .max_len = 50 },
+	{ "city", FT_TEXT, { "城市", "City" }, F_LIST | F_INDEX, .max_len = 50 },
+	{ "address", FT_TEXT, { "地址", "Address" }, 0 },
+	{ "phone", FT_PHONE, { "电话", "Phone" }, F_SEARCH | F_LIST },
+	{ "website", FT_URL, { "网站", "Website" }, 0 },
+	{ "credit_rating", FT_ENUM, { "信用等级", "Credit rating" }, 0, .options = credit_ratings },
+	{ "tags", FT_TAGS, { "标签", "Tags" }, 0 },
+	{ "last_contacted_at", FT_DATETIME, { "最近跟进", "Last contacted" }, F_SORT | F_LIST | F_READONLY },
+	{ "next_follow_up_at", FT_DATETIME, { "下次跟进", "Next follow-up" }, F_SORT | F_READONLY },
+	{ "notes", FT_LONGTEXT, { "备注", "Notes" }, 0 },
+	{ NULL },
+};
+
+static const relation_def relations[] = {
+	{ "contacts", "contacts", "customer_id", { "联系人", "Contacts" } },
+	{ "opportunities", "opportunities", "customer_id", { "商机", "Opportunities" } },
+	{ "activities", "activities", "customer_id", { "跟进记录", "Follow-ups" } },
+	{ NULL },
+};
+
+static const char *const duplicate_keys[] = { "name", "phone", NULL };
+
+const entity_def customers_entity = {
+	.name = "customers",
+	.label = { "客户", "Customers" },
+	.module = "sales",
+	.flags = E_OWNED,
+	.fields = fields,
+	.relations = relations,
+	.title_field = "name",
+	.default_sort = "-updated_at",
+	.duplicate_keys = duplicate_keys,
+};
