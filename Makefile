@@ -96,3 +96,4 @@ clean:
 	rm -rf build web/dist
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include bench/bench.mk

@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "../core/auth.h"
 #include "../db/db.h"
+#include "../modules/demo/demo.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -39,6 +40,15 @@ int cmd_init(const cmd_opts *o)
 	if (id <= 0) {
 		fprintf(stderr, "rapport: cannot create the admin user: %s\n", db_errmsg(d));
 		return 1;
+	}
+	if (o->demo) {
+		auth_session admin = { .user = { .id = id, .username = "admin", .roles = "[\"admin\"]" } };
+		ent_op op = { .db = d, .who = &admin };
+		if (demo_fill(&op, 300)) {
+			fprintf(stderr, "rapport: cannot create the demo data: %s\n", op.err.message);
+			return 1;
+		}
+		printf("added the demo company: 300 customers with contacts, opportunities and follow-ups\n");
 	}
 	printf("created a new Rapport database in %s\n", o->data);
 	if (password == generated)
