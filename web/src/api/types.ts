@@ -1,0 +1,48 @@
+// Shapes of the JSON the Rapport server speaks (see /api in docs and API.md).
+
+/** Supported UI languages; the server's labels use the same keys. */
+export type Locale = 'zh-CN' | 'en'
+
+/** A text the server gives in every UI language, e.g. a field label from GET /api/meta. */
+export type LocalizedText = Partial<Record<Locale, string>>
+
+/** Anything with a localized label (entities, fields, enum options in /api/meta). */
+export interface Labelled {
+  name?: string
+  label?: LocalizedText
+}
+
+export interface User {
+  id: number
+  username: string
+  /** Display name; the header falls back to username when it is empty. */
+  name?: string
+  /** The user's preferred language, if set (not yet used by the UI). */
+  locale?: string
+  roles?: string[]
+  department?: unknown
+  permissions?: unknown
+}
+
+/** Answer of POST /api/auth/login and GET /api/me. */
+export interface SessionInfo {
+  user: User
+  csrf_token: string
+}
+
+/** Body of every 4xx/5xx answer. */
+export interface ApiErrorBody {
+  error: {
+    code: string
+    message: string
+    fields?: Record<string, string>
+  }
+}
+
+/** Answer of GET /api/{entity}. */
+export interface ListResult<T> {
+  data: T[]
+  total: number
+  limit: number
+  offset: number
+}

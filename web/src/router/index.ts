@@ -1,0 +1,70 @@
+// Routes and the login guard. The first navigation asks GET /api/me; without a
+// session every non-public route leads to /login?redirect=<intended path>.
+
+import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router'
+import { useSessionStore } from '@/stores/session'
+import { AREAS, type AreaKey } from './areas'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session. */
+    public?: boolean
+    /** i18n key of the page title. */
+    titleKey?: string
+    area?: AreaKey
+  }
+}
+
+export const HOME_PATH = '/dashboard'
+
+/** Only same-site paths are accepted as a place to return to after login. */
+export function safeRedirect(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) {
+    return HOME_PATH
+  }
+  return value.startsWith('/login') ? HOME_PATH : value
+}
+
+export function loginRoute(redirect?: string): RouteLocationRaw {
+  return redirect && redirect !== '/' ? { name: 'login', query: { redirect } } : { name: 'login' }
+}
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    {
+      path: '/login',
+      name: 'login',
+      component: () => import('@/views/LoginView.vue'),
+      meta: { public: true, titleKey: 'login.title' },
+    },
+    {
+      path: '/',
+      component: () => import('@/layouts/AppLayout.vue'),
+      children: [
+        { path: '', redirect: HOME_PATH },
+        ...AREAS.map((area) => ({
+          path: area.path.slice(1),
+          name: area.key,
+          component: area.view,
+          meta: { titleKey: `nav.${area.key}`, area: area.key },
+        })),
+        {
+          path: ':pathMatch(.*)*',
+          name: 'not-found',
+          component: () => import('@/views/NotFoundView.vue'),
+          meta: { titleKey: 'notFound.title' },
+        },
+      ],
+    },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore()
+  if (!session.checked) await session.restore()
+
+  if (to.name === 'login' && session.isLoggedIn) return safeRedirect(to.query.redirect)
+  if (to.meta.public || session.isLoggedIn) return true
+  return loginRoute(to.fullPath)
+})
