@@ -18,6 +18,7 @@ static const command commands[] = {
 	{ "init", cmd_init, 0, "init    --data DIR [--demo]        create a new database with the admin user" },
 	{ "serve", cmd_serve, 0, "serve   --data DIR [--listen HOST:PORT]  serve the web app and API (127.0.0.1:8080)" },
 	{ "migrate", cmd_migrate, 0, "migrate --data DIR                 apply pending schema migrations" },
+	{ "jobs", cmd_jobs, 1, "jobs run --data DIR [--at ISO] [--force]  run the daily jobs due at that moment" },
 };
 
 static void usage(FILE *f)
@@ -57,15 +58,19 @@ int main(int argc, char **argv)
 	cmd_opts o = { 0 };
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--data") || !strcmp(a, "--listen")) {
+		if (!strcmp(a, "--data") || !strcmp(a, "--listen") || !strcmp(a, "--at")) {
 			if (i + 1 >= argc || !argv[i + 1][0])
 				return fail("missing value for", a);
 			if (!strcmp(a, "--data"))
 				o.data = argv[++i];
-			else
+			else if (!strcmp(a, "--listen"))
 				o.listen = argv[++i];
+			else
+				o.at = argv[++i];
 		} else if (!strcmp(a, "--demo")) {
 			o.demo = true;
+		} else if (!strcmp(a, "--force")) {
+			o.force = true;
 		} else if (!strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;

@@ -1,5 +1,6 @@
 /* api.c - see api.h: request pipeline and reply helpers shared by all handlers. */
 #include "api.h"
+#include "../core/acl.h"
 #include "../util/log.h"
 
 #include <errno.h>
@@ -136,6 +137,10 @@ void api_run(api_ctx *c, const api_route *r)
 			c->session = s;
 			by_cookie = true;
 		}
+	}
+	if (c->session && acl_load(c->db, c->session, c->a)) {
+		api_db_error(c, db_errcode(c->db));
+		return;
 	}
 	if (!(r->flags & ROUTE_PUBLIC)) {
 		if (!c->session) {

@@ -1,5 +1,6 @@
 /* auth_api.c - POST /api/auth/login, POST /api/auth/logout, GET /api/me. */
 #include "handlers.h"
+#include "../core/acl.h"
 #include "../util/log.h"
 
 #include <stdio.h>
@@ -15,9 +16,12 @@ json_t *api_user_json(const auth_user *u)
 		json_decref(roles);
 		roles = json_array();
 	}
-	return json_pack("{s:I,s:s,s:s,s:s*,s:s,s:o}", "id", (json_int_t)u->id, "username", u->username,
-			 "name", u->name, "email", u->email[0] ? u->email : NULL, "locale", u->locale,
-			 "roles", roles);
+	json_t *j = json_pack("{s:I,s:s,s:s,s:s*,s:s,s:o}", "id", (json_int_t)u->id, "username", u->username,
+			      "name", u->name, "email", u->email[0] ? u->email : NULL, "locale", u->locale,
+			      "roles", roles);
+	json_object_set_new(j, "department_id", u->department_id ? json_integer(u->department_id) : json_null());
+	json_object_set_new(j, "manager_id", u->manager_id ? json_integer(u->manager_id) : json_null());
+	return j;
 }
 
 static void set_session_cookie(api_ctx *c, const char *token, long max_age)
@@ -75,6 +79,6 @@ int api_logout(api_ctx *c)
 
 int api_me(api_ctx *c)
 {
-	return api_reply_json(c, 200, json_pack("{s:o,s:s}", "user", api_user_json(&c->session->user),
-						"csrf_token", c->session->csrf));
+	return api_reply_json(c, 200, json_pack("{s:o,s:s,s:o}", "user", api_user_json(&c->session->user),
+						"csrf_token", c->session->csrf, "permissions", acl_json(c->session)));
 }

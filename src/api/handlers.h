@@ -32,4 +32,28 @@ int api_option_list_put(api_ctx *c);
 /* sales_api.c: special actions of the sales module */
 int api_lead_convert(api_ctx *c);
 
+/* org_api.c: users and roles */
+int api_users_list(api_ctx *c);
+int api_users_get(api_ctx *c);
+int api_users_create(api_ctx *c);
+int api_users_patch(api_ctx *c);
+int api_users_password(api_ctx *c);
+int api_roles_list(api_ctx *c);
+int api_roles_create(api_ctx *c);
+int api_roles_put(api_ctx *c);
+int api_roles_delete(api_ctx *c);
+/* share_api.c */
+int api_shares_list(api_ctx *c);
+int api_shares_add(api_ctx *c);
+int api_shares_remove(api_ctx *c);
+/* pool_api.c */
+int api_customer_claim(api_ctx *c);
+int api_customer_release(api_ctx *c);
+int api_customer_transfer(api_ctx *c);
+int api_customers_transfer(api_ctx *c);
+int api_pool_settings_get(api_ctx *c);
+int api_pool_settings_put(api_ctx *c);
+int api_notifications(api_ctx *c);
+int api_notification_read(api_ctx *c);
+
 #endif

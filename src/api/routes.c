@@ -15,6 +15,23 @@ const api_route api_routes[] = {
 	{ API_GET, "/api/option-lists/:name", api_option_list_get, 0 },
 	{ API_PUT, "/api/option-lists/:name", api_option_list_put, 0 },
 	{ API_POST, "/api/leads/:id/convert", api_lead_convert, 0 },
+	{ API_POST, "/api/customers/:id/claim", api_customer_claim, 0 },
+	{ API_POST, "/api/customers/:id/release", api_customer_release, 0 },
+	{ API_POST, "/api/customers/:id/transfer", api_customer_transfer, 0 },
+	{ API_POST, "/api/customers/transfer", api_customers_transfer, 0 },
+	{ API_GET, "/api/settings/pool", api_pool_settings_get, 0 },
+	{ API_PUT, "/api/settings/pool", api_pool_settings_put, 0 },
+	{ API_GET, "/api/notifications", api_notifications, 0 },
+	{ API_POST, "/api/notifications/:id/read", api_notification_read, 0 },
+	{ API_GET, "/api/users", api_users_list, 0 },
+	{ API_POST, "/api/users", api_users_create, ROUTE_SLOW },
+	{ API_GET, "/api/users/:id", api_users_get, 0 },
+	{ API_PATCH, "/api/users/:id", api_users_patch, 0 },
+	{ API_POST, "/api/users/:id/password", api_users_password, ROUTE_SLOW },
+	{ API_GET, "/api/roles", api_roles_list, 0 },
+	{ API_POST, "/api/roles", api_roles_create, 0 },
+	{ API_PUT, "/api/roles/:name", api_roles_put, 0 },
+	{ API_DELETE, "/api/roles/:name", api_roles_delete, 0 },
 
 	/* the generic record routes, for every declared entity */
 	{ API_GET, "/api/:entity", api_list, 0 },
@@ -25,6 +42,9 @@ const api_route api_routes[] = {
 	{ API_POST, "/api/:entity/:id/restore", api_restore, 0 },
 	{ API_GET, "/api/:entity/:id/history", api_history, 0 },
 	{ API_GET, "/api/:entity/:id/:relation", api_related, 0 },
+	{ API_GET, "/api/:entity/:id/shares", api_shares_list, 0 },
+	{ API_POST, "/api/:entity/:id/shares", api_shares_add, 0 },
+	{ API_DELETE, "/api/:entity/:id/shares/:user_id", api_shares_remove, 0 },
 };
 
 const int api_routes_count = (int)(sizeof(api_routes) / sizeof(api_routes[0]));

@@ -11,6 +11,8 @@ typedef struct cmd_opts {
 	const char *data;        /* --data DIR */
 	const char *listen;      /* --listen HOST:PORT */
 	bool demo;               /* --demo */
+	const char *at;          /* --at ISO (jobs run) */
+	bool force;              /* --force (jobs run) */
 	const char *args[4];     /* positional arguments after the command */
 	int nargs;
 } cmd_opts;
@@ -18,6 +20,7 @@ typedef struct cmd_opts {
 int cmd_init(const cmd_opts *o);
 int cmd_serve(const cmd_opts *o);
 int cmd_migrate(const cmd_opts *o);
+int cmd_jobs(const cmd_opts *o);
 
 /* Shared by the commands: configures the database for o->data and applies
  * pending migrations; prints a one-line error and returns -1 on failure. */

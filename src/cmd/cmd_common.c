@@ -5,6 +5,7 @@
 #include "../core/auth.h"
 #include "../core/entity.h"
 #include "../core/options.h"
+#include "../core/roles.h"
 #include "../modules/modules.h"
 
 #include <errno.h>
@@ -50,7 +51,7 @@ int cmd_open_data(const cmd_opts *o, bool create)
 		fprintf(stderr, "rapport: migration failed: %s\n", db_errmsg(d));
 		return -1;
 	}
-	if (option_lists_seed(d) || entity_sync_schema(d)) {
+	if (option_lists_seed(d) || entity_sync_schema(d) || roles_seed(d)) {
 		fprintf(stderr, "rapport: cannot bring the schema up to date: %s\n", db_errmsg(d));
 		return -1;
 	}

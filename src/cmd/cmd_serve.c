@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "../db/db.h"
 #include "../http/server.h"
+#include "../jobs/jobs.h"
 #include "../util/log.h"
 
 #include <signal.h>
@@ -50,9 +51,12 @@ int cmd_serve(const cmd_opts *o)
 	if (!s)
 		return 1;
 	log_info("Rapport listening on http://%s:%u", host, http_server_port(s));
+	const char *every = getenv("RAPPORT_JOBS_INTERVAL");
+	jobs_scheduler_start(every ? atoi(every) : 60);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d: finishing requests in flight", sig);
+	jobs_scheduler_stop();
 	http_server_stop(s);
 	db_thread_close();
 	log_info("stopped");

@@ -1,32 +1,329 @@
-/* acl.c - see acl.h.  For now: every authenticated user, every row. */
+/* acl.c - see acl.h. */
 #include "acl.h"
+#include "../util/buf.h"
+#include "../util/log.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#define ACL_MAX_ENTITIES 64
+#define ACL_MAX_RULES 64
+
+const char *const acl_action_names[ACL_NACTIONS] = { "read", "create", "update", "delete", "export", "import" };
+const char *const acl_scope_names[SCOPE_ALL + 1] = { "none", "own", "subordinates", "department",
+						     "department_tree", "all" };
+
+typedef struct acl_rule {
+	int entity;            /* registry index */
+	const char *field;
+	int granting;          /* roles granting read on the entity... */
+	int hidden, read_only; /* ...and how many of them hide it or make it read-only */
+} acl_rule;
+
+struct acl_ctx {
+	arena *a;
+	bool admin;
+	unsigned actions[ACL_MAX_ENTITIES];   /* bit per acl_action */
+	enum acl_scope scope[ACL_MAX_ENTITIES];
+	int granting[ACL_MAX_ENTITIES];       /* roles granting read */
+	acl_rule rules[ACL_MAX_RULES];
+	int nrules;
+	const char *owners[SCOPE_ALL + 1];    /* cached JSON id lists */
+	const char *pools;
+};
+
+static enum acl_scope scope_from(const char *s)
+{
+	for (int i = 0; s && i <= SCOPE_ALL; i++)
+		if (!strcmp(s, acl_scope_names[i]))
+			return (enum acl_scope)i;
+	return SCOPE_NONE;
+}
+
+static acl_rule *rule_for(struct acl_ctx *x, int ent, const char *field)
+{
+	for (int i = 0; i < x->nrules; i++)
+		if (x->rules[i].entity == ent && !strcmp(x->rules[i].field, field))
+			return &x->rules[i];
+	if (x->nrules == ACL_MAX_RULES)
+		return NULL;
+	acl_rule *r = &x->rules[x->nrules++];
+	r->entity = ent;
+	r->field = arena_strdup(x->a, field);
+	return r;
+}
+
+static void apply_role(struct acl_ctx *x, json_t *grants, json_t *rules)
+{
+	for (int i = 0; i < entity_count() && i < ACL_MAX_ENTITIES; i++) {
+		json_t *g = json_object_get(grants, entity_at(i)->name);
+		if (!g)
+			continue;
+		unsigned acts = 0;
+		size_t k;
+		json_t *a;
+		json_array_foreach(json_object_get(g, "actions"), k, a)
+			for (int j = 0; j < ACL_NACTIONS; j++)
+				if (json_is_string(a) && !strcmp(json_string_value(a), acl_action_names[j]))
+					acts |= 1u << j;
+		enum acl_scope sc = scope_from(json_string_value(json_object_get(g, "scope")));
+		if (!(acts & (1u << ACL_READ)))
+			continue;
+		x->actions[i] |= acts;
+		if (sc > x->scope[i])
+			x->scope[i] = sc;
+		x->granting[i]++;
+		/* this role's rules for the entity */
+		const char *key;
+		json_t *r;
+		json_object_foreach(rules, key, r) {
+			size_t n = strlen(entity_at(i)->name);
+			if (strncmp(key, entity_at(i)->name, n) || key[n] != '.')
+				continue;
+			acl_rule *rule = rule_for(x, i, key + n + 1);
+			const char *what = json_string_value(r);
+			if (rule && what && !strcmp(what, "hidden"))
+				rule->hidden++;
+			else if (rule && what && !strcmp(what, "read_only"))
+				rule->read_only++;
+		}
+	}
+}
+
+int acl_load(db *d, auth_session *s, arena *a)
+{
+	struct acl_ctx *x = arena_alloc(a, sizeof(*x));
+	x->a = a;
+	db_stmt *st = db_prepare(d, "SELECT is_admin, grants, field_rules FROM roles "
+				    "WHERE name IN (SELECT value FROM json_each(?))");
+	if (!st)
+		return -1;
+	db_bind_str(st, 1, s->user.roles);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		json_error_t err;
+		if (db_col_int(st, 0))
+			x->admin = true;
+		json_t *g = json_loadb(db_col_text(st, 1), db_col_len(st, 1), 0, &err);
+		json_t *r = json_loadb(db_col_text(st, 2), db_col_len(st, 2), 0, &err);
+		apply_role(x, g, r);
+		json_decref(g);
+		json_decref(r);
+	}
+	db_done(st);
+	if (rc < 0)
+		return -1;
+	for (int i = 0; i < x->nrules; i++)
+		x->rules[i].granting = x->granting[x->rules[i].entity];
+	s->acl = x;
+	return 0;
+}
 
 bool acl_is_admin(const auth_session *who)
 {
-	return who && strstr(who->user.roles, "\"admin\"") != NULL;
+	return who && (!who->acl || who->acl->admin);
 }
 
 bool acl_can(const auth_session *who, const entity_def *e, enum acl_action a)
 {
-	(void)e; (void)a;
-	return who != NULL;
+	if (!who)
+		return false;
+	if (!who->acl || who->acl->admin)
+		return true;
+	int i = entity_index(e);
+	return i >= 0 && i < ACL_MAX_ENTITIES && (who->acl->actions[i] & (1u << a));
 }
 
-void acl_scope(const auth_session *who, const entity_def *e, const char *alias, sqlb *q)
+enum acl_scope acl_entity_scope(const auth_session *who, const entity_def *e)
 {
-	(void)who; (void)e; (void)alias; (void)q;
+	if (!who)
+		return SCOPE_NONE;
+	if (!who->acl || who->acl->admin)
+		return SCOPE_ALL;
+	int i = entity_index(e);
+	return i >= 0 && i < ACL_MAX_ENTITIES ? who->acl->scope[i] : SCOPE_NONE;
+}
+
+static const acl_rule *find_rule(const auth_session *who, const entity_def *e, const field_def *f)
+{
+	if (!who || !who->acl || who->acl->admin)
+		return NULL;
+	int i = entity_index(e);
+	for (int k = 0; k < who->acl->nrules; k++)
+		if (who->acl->rules[k].entity == i && !strcmp(who->acl->rules[k].field, f->name))
+			return &who->acl->rules[k];
+	return NULL;
 }
 
 bool acl_field_hidden(const auth_session *who, const entity_def *e, const field_def *f)
 {
-	(void)who; (void)e; (void)f;
-	return false;
+	const acl_rule *r = find_rule(who, e, f);
+	return r && r->granting > 0 && r->hidden >= r->granting;
 }
 
 bool acl_field_readonly(const auth_session *who, const entity_def *e, const field_def *f)
 {
-	(void)who; (void)e;
-	return (f->flags & F_READONLY) != 0;
+	if (f->flags & F_READONLY)
+		return true;
+	const acl_rule *r = find_rule(who, e, f);
+	return r && r->granting > 0 && r->hidden + r->read_only >= r->granting;
+}
+
+/* Runs a query of ids (one bound integer ?1 = the user, ?2 = their department)
+ * into a JSON array text in the arena. */
+static const char *id_list(ent_op *op, const char *sql)
+{
+	buf b = BUF_INIT;
+	buf_addc(&b, '[');
+	db_stmt *s = db_prepare(op->db, sql);
+	if (s) {
+		db_bind_int(s, 1, op->who->user.id);
+		db_bind_int(s, 2, op->who->user.department_id);
+		bool first = true;
+		while (db_step(s) == DB_ROW) {
+			buf_addf(&b, "%s%lld", first ? "" : ",", (long long)db_col_int(s, 0));
+			first = false;
+		}
+		db_done(s);
+	}
+	buf_addc(&b, ']');
+	const char *out = arena_strndup(op->who->acl->a, b.ptr, b.len);
+	buf_free(&b);
+	return out;
+}
+
+/* Department subtree of ?2, through parent_id. */
+#define DEPT_TREE \
+	"WITH RECURSIVE dt(id) AS (SELECT ?2 UNION SELECT d.id FROM departments d JOIN dt ON d.parent_id = dt.id " \
+	"WHERE d.deleted_at IS NULL) "
+
+const char *acl_owner_ids(ent_op *op, enum acl_scope sc)
+{
+	struct acl_ctx *x = op->who->acl;
+	if (x->owners[sc])
+		return x->owners[sc];
+	const char *sql;
+	switch (sc) {
+	case SCOPE_SUBORDINATES:
+		/* down the reporting line; a department's manager is the superior of
+		 * its members who have no manager of their own */
+		sql = "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION "
+		      "SELECT u.id FROM sub, users u LEFT JOIN departments d ON d.id = u.department_id "
+		      "WHERE u.manager_id = sub.id OR (u.manager_id IS NULL AND d.manager_id = sub.id "
+		      "AND d.deleted_at IS NULL)) SELECT id FROM sub";
+		break;
+	case SCOPE_DEPARTMENT:
+		sql = "SELECT ?1 UNION SELECT id FROM users WHERE department_id = ?2";
+		break;
+	case SCOPE_DEPARTMENT_TREE:
+		sql = DEPT_TREE "SELECT ?1 UNION SELECT u.id FROM users u JOIN dt ON u.department_id = dt.id";
+		break;
+	default:
+		sql = "SELECT ?1";
+	}
+	x->owners[sc] = id_list(op, sql);
+	return x->owners[sc];
+}
+
+const char *acl_pool_departments(ent_op *op)
+{
+	struct acl_ctx *x = op->who->acl;
+	if (!x->pools)
+		x->pools = id_list(op, "WITH RECURSIVE dt(id) AS ("
+				       "SELECT id FROM departments WHERE manager_id = ?1 AND deleted_at IS NULL UNION "
+				       "SELECT d.id FROM departments d JOIN dt ON d.parent_id = dt.id "
+				       "WHERE d.deleted_at IS NULL) SELECT ?2 UNION SELECT id FROM dt");
+	return x->pools;
+}
+
+/* Rows of e (alias t) owned within scope sc, shared with the caller, or in a pool they see. */
+static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum acl_scope sc, sqlb *q,
+			    bool write)
+{
+	if (sc == SCOPE_NONE) {
+		sqlb_add(q, "0");
+		return;
+	}
+	sqlb_add(q, "(");
+	if (sc == SCOPE_OWN) {
+		sqlb_addf(q, "%s.owner_id = ", t);
+		sqlb_int(q, op->who->user.id);
+	} else {
+		sqlb_addf(q, "%s.owner_id IN (SELECT value FROM json_each(", t);
+		sqlb_text(q, acl_owner_ids(op, sc));
+		sqlb_add(q, "))");
+	}
+	sqlb_addf(q, " OR %s.id IN (SELECT record_id FROM record_shares WHERE entity = '%s' AND user_id = ", t,
+		  e->name);
+	sqlb_int(q, op->who->user.id);
+	sqlb_add(q, write ? " AND access = 'edit')" : ")");
+	if (e->pool_field && !write) {
+		sqlb_addf(q, " OR (%s.owner_id IS NULL AND %s.%s IN (SELECT value FROM json_each(", t, t, e->pool_field);
+		sqlb_text(q, acl_pool_departments(op));
+		sqlb_add(q, ")))");
+	}
+	sqlb_add(q, ")");
+}
+
+int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, bool write)
+{
+	const auth_session *who = op->who;
+	if (!who) {
+		sqlb_add(q, " AND 0");
+		return 0;
+	}
+	if (!who->acl || who->acl->admin)
+		return 0;
+	enum acl_scope sc = acl_entity_scope(who, e);
+	if (e->scope_via) {
+		const field_def *via = entity_field(e, e->scope_via);
+		const entity_def *p = entity_find(via->ref);
+		enum acl_scope psc = acl_entity_scope(who, p);
+		sqlb_add(q, " AND (");
+		if (psc == SCOPE_ALL) {
+			sqlb_addf(q, "%s.%s IS NOT NULL", t, via->name);
+		} else if (psc == SCOPE_NONE) {
+			sqlb_add(q, "0");
+		} else {
+			/* a short alias per nesting level keeps the SQL readable */
+			char alias[8];
+			snprintf(alias, sizeof(alias), "%s_p", t);
+			sqlb_addf(q, "%s.%s IN (SELECT %s.id FROM %s %s WHERE ", t, via->name, alias, p->name, alias);
+			owner_condition(op, p, alias, psc, q, write);
+			sqlb_add(q, ")");
+		}
+		sqlb_addf(q, " OR (%s.%s IS NULL AND ", t, via->name);
+		if (sc == SCOPE_ALL || !(e->flags & E_OWNED))
+			sqlb_add(q, sc == SCOPE_NONE ? "0" : "1");
+		else
+			owner_condition(op, e, t, sc, q, write);
+		sqlb_add(q, "))");
+		return 0;
+	}
+	if (sc == SCOPE_ALL)
+		return 0;
+	if (!(e->flags & E_OWNED)) {
+		sqlb_add(q, sc == SCOPE_NONE ? " AND 0" : "");
+		return 0;
+	}
+	sqlb_add(q, " AND ");
+	owner_condition(op, e, t, sc, q, write);
+	return 0;
+}
+
+json_t *acl_json(const auth_session *who)
+{
+	json_t *ents = json_object();
+	for (int i = 0; i < entity_count(); i++) {
+		const entity_def *e = entity_at(i);
+		if (!acl_can(who, e, ACL_READ))
+			continue;
+		json_t *acts = json_array();
+		for (int a = 0; a < ACL_NACTIONS; a++)
+			if (acl_can(who, e, (enum acl_action)a))
+				json_array_append_new(acts, json_string(acl_action_names[a]));
+		json_object_set_new(ents, e->name, json_pack("{s:o,s:s}", "actions", acts, "scope",
+							     acl_scope_names[acl_entity_scope(who, e)]));
+	}
+	return json_pack("{s:b,s:o}", "admin", acl_is_admin(who), "entities", ents);
 }

@@ -2,23 +2,55 @@
  * acl.h - who may do what, and which rows they see: the one place where
  * permissions become SQL.  Every engine read and write asks here.
  *
- * The roles, data scopes and field rules of the permissions issue plug in
- * behind these functions; until then an authenticated user may do
- * everything and sees every row.
+ * Two layers (after Odoo): what a user may do with an entity (the actions
+ * create/read/update/delete/export/import granted by their roles), and which
+ * rows (the data scope of the grant: own, own and subordinates, own
+ * department, department and sub-departments, all).  A user holding several
+ * roles gets the widest grant.  Field rules hide a field or make it
+ * read-only; a field stays visible if any granting role shows it.
+ *
+ * acl_load() reads the caller's roles once per request into an acl_ctx that
+ * hangs off the session.  A session without one (the demo filler, jobs) is
+ * the system itself and may do everything.
  */
 #ifndef RAPPORT_ACL_H
 #define RAPPORT_ACL_H
 
 #include "entity.h"
 #include "sqlb.h"
+#include "../util/arena.h"
 
-enum acl_action { ACL_READ, ACL_CREATE, ACL_UPDATE, ACL_DELETE, ACL_EXPORT, ACL_IMPORT };
+enum acl_action { ACL_READ, ACL_CREATE, ACL_UPDATE, ACL_DELETE, ACL_EXPORT, ACL_IMPORT, ACL_NACTIONS };
+
+enum acl_scope {
+	SCOPE_NONE = 0,
+	SCOPE_OWN,
+	SCOPE_SUBORDINATES,
+	SCOPE_DEPARTMENT,
+	SCOPE_DEPARTMENT_TREE,
+	SCOPE_ALL,
+};
+
+extern const char *const acl_action_names[ACL_NACTIONS];
+extern const char *const acl_scope_names[SCOPE_ALL + 1];
+
+/* Loads the permissions of s's user (its roles) into s->acl; -1 on a database error. */
+int acl_load(db *d, auth_session *s, arena *a);
 
 bool acl_can(const auth_session *who, const entity_def *e, enum acl_action a);
-/* Appends " AND (...)" restricting table alias `t` to the rows `who` may see. */
-void acl_scope(const auth_session *who, const entity_def *e, const char *alias, sqlb *q);
+enum acl_scope acl_entity_scope(const auth_session *who, const entity_def *e);
+/* Appends " AND (...)" restricting alias `t` to the rows `who` may see
+ * (write: may change); nothing for the widest scope. */
+int acl_scope(ent_op *op, const entity_def *e, const char *alias, sqlb *q, bool write);
 bool acl_field_hidden(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_field_readonly(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_is_admin(const auth_session *who);
+/* {"admin": bool, "entities": {"customers": {"actions": [...], "scope": "own"}, ...}} */
+json_t *acl_json(const auth_session *who);
+/* The ids of users whose records `who` sees at scope s, as a JSON array text
+ * (arena memory); used by scopes and by the pool. */
+const char *acl_owner_ids(ent_op *op, enum acl_scope s);
+/* Departments whose pool `who` sees: their own, and those they manage with sub-departments. */
+const char *acl_pool_departments(ent_op *op);
 
 #endif

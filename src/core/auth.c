@@ -109,7 +109,8 @@ static int load_user(db *d, const char *username, auth_user *u, char *hash, size
 		     bool *disabled)
 {
 	db_stmt *s = db_prepare(d, "SELECT id, username, name, coalesce(email,''), locale, roles, "
-				   "password_hash, disabled FROM users WHERE username = ?");
+				   "password_hash, disabled, coalesce(department_id, 0), coalesce(manager_id, 0) "
+				   "FROM users WHERE username = ?");
 	if (!s)
 		return -1;
 	db_bind_str(s, 1, username);
@@ -123,6 +124,8 @@ static int load_user(db *d, const char *username, auth_user *u, char *hash, size
 		copy_col(s, 5, u->roles, sizeof(u->roles));
 		copy_col(s, 6, hash, hashlen);
 		*disabled = db_col_int(s, 7) != 0;
+		u->department_id = db_col_int(s, 8);
+		u->manager_id = db_col_int(s, 9);
 		rc = 0;
 	}
 	db_done(s);
@@ -186,7 +189,8 @@ int auth_session_find(db *d, const char *token, auth_session *out)
 	memset(out, 0, sizeof(*out));
 	token_hash(token, out->token_hash);
 	db_stmt *s = db_prepare(d, "SELECT u.id, u.username, u.name, coalesce(u.email,''), u.locale, u.roles, "
-				   "s.csrf_token, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id "
+				   "s.csrf_token, s.last_seen_at, coalesce(u.department_id, 0), coalesce(u.manager_id, 0) "
+				   "FROM sessions s JOIN users u ON u.id = s.user_id "
 				   "WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? "
 				   "AND u.disabled = 0");
 	if (!s)
@@ -206,6 +210,8 @@ int auth_session_find(db *d, const char *token, auth_session *out)
 		copy_col(s, 5, u->roles, sizeof(u->roles));
 		copy_col(s, 6, out->csrf, sizeof(out->csrf));
 		last_seen = db_col_int(s, 7);
+		u->department_id = db_col_int(s, 8);
+		u->manager_id = db_col_int(s, 9);
 		rc = 0;
 	}
 	db_done(s);

@@ -29,12 +29,17 @@ typedef struct auth_user {
 	char email[128];
 	char locale[16];
 	char roles[256];                /* JSON array text */
+	int64_t department_id;          /* 0 when none */
+	int64_t manager_id;
 } auth_user;
+
+struct acl_ctx;
 
 typedef struct auth_session {
 	auth_user user;
 	char token_hash[AUTH_TOKEN_HEX];
 	char csrf[AUTH_TOKEN_HEX];
+	struct acl_ctx *acl;            /* the caller's permissions, loaded by acl_load() */
 } auth_session;
 
 enum auth_result { AUTH_OK = 0, AUTH_BAD_CREDENTIALS, AUTH_LIMITED, AUTH_DISABLED, AUTH_ERROR };

@@ -142,7 +142,12 @@ struct entity_def {
 	const char *default_sort;      /* e.g. "-updated_at" */
 	const char *const *duplicate_keys; /* fields that each must not repeat (409 duplicate) */
 	const entity_hooks *hooks;
-	const char *const *hidden_fields;  /* NULL-terminated; set by the acl layer per role */
+	/* Rows are visible exactly when the record this reference points to is
+	 * (contacts and follow-ups follow their customer); rows where it is empty
+	 * fall back to their own owner. */
+	const char *scope_via;
+	/* Unowned rows form a pool (公海) per department, named by this field. */
+	const char *pool_field;
 };
 
 /* ---- registry (entity_registry.c) ---- */
@@ -150,6 +155,8 @@ void entity_register(const entity_def *e);
 const entity_def *entity_find(const char *name);
 int entity_count(void);
 const entity_def *entity_at(int i);
+/* Position of e in the registry (0..entity_count()-1), -1 when unknown. */
+int entity_index(const entity_def *e);
 const field_def *entity_field(const entity_def *e, const char *name);
 /* Checks every declaration; prints each problem and returns their number. */
 int entity_check_all(void);

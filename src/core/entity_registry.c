@@ -44,6 +44,14 @@ const entity_def *entity_at(int i)
 	return registry[i];
 }
 
+int entity_index(const entity_def *e)
+{
+	for (int i = 0; i < nregistry; i++)
+		if (registry[i] == e)
+			return i;
+	return -1;
+}
+
 const field_def *entity_field(const entity_def *e, const char *name)
 {
 	for (const field_def *f = e->fields; f->name; f++)
@@ -131,6 +139,13 @@ int entity_check_all(void)
 			n += check_field(e, f);
 		if (e->title_field && !entity_field(e, e->title_field))
 			n += problem(e, e->title_field, "title field is not declared");
+		if (e->scope_via) {
+			const field_def *v = entity_field(e, e->scope_via);
+			if (!v || v->type != FT_REF || !strcmp(v->ref, "users"))
+				n += problem(e, e->scope_via, "scope_via must name a reference to an entity");
+		}
+		if (e->pool_field && (!(e->flags & E_OWNED) || !entity_field(e, e->pool_field)))
+			n += problem(e, e->pool_field, "pool_field needs an owned entity and a declared field");
 		for (const char *const *k = e->duplicate_keys; k && *k; k++)
 			if (!entity_field(e, *k))
 				n += problem(e, *k, "duplicate key is not declared");

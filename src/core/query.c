@@ -1,6 +1,7 @@
 /* query.c - see query.h. */
 #include "query.h"
 #include "value.h"
+#include "acl.h"
 #include "../util/utf8.h"
 #include "../util/xalloc.h"
 
@@ -20,11 +21,12 @@ static const field_def sys_fields[] = {
 	{ .name = NULL },
 };
 
-static const field_def *find_field(const entity_def *e, const char *name)
+/* A field the caller may filter or sort by: declared (or a system column) and not hidden from them. */
+static const field_def *find_field(ent_op *op, const entity_def *e, const char *name)
 {
 	const field_def *f = entity_field(e, name);
 	if (f)
-		return f;
+		return acl_field_hidden(op->who, e, f) ? NULL : f;
 	for (f = sys_fields; f->name; f++)
 		if (!strcmp(f->name, name) && (strcmp(name, "owner_id") || (e->flags & E_OWNED)))
 			return f;
@@ -104,7 +106,7 @@ static int add_filter(ent_op *op, const entity_def *e, const char *key, const ch
 	char fname[64], opname[16];
 	if (split_filter_key(key, fname, sizeof(fname), opname, sizeof(opname)))
 		return bad(op, "malformed filter parameter %s", key);
-	const field_def *f = find_field(e, fname);
+	const field_def *f = find_field(op, e, fname);
 	if (!f)
 		return bad(op, "unknown filter field %s", fname);
 	if (!value)
@@ -197,7 +199,7 @@ static int add_sort(ent_op *op, const entity_def *e, const char *spec, buf *orde
 			return bad(op, "malformed sort %s", spec);
 		memcpy(name, p, len);
 		name[len] = '\0';
-		const field_def *f = find_field(e, name);
+		const field_def *f = find_field(op, e, name);
 		if (!f || !(f->flags & F_SORT))
 			return bad(op, "cannot sort by %s", name);
 		if (++n > 4)
@@ -237,15 +239,31 @@ static bool fts_expression(const char *text, buf *out)
 	return any;
 }
 
-bool query_add_search(const entity_def *e, const char *text, sqlb *w)
+bool query_add_search(const auth_session *who, const entity_def *e, const char *text, sqlb *w)
 {
-	bool searchable = false;
-	for (const field_def *f = e->fields; f->name; f++)
-		searchable |= (f->flags & F_SEARCH) != 0;
+	int searchable = 0, hidden = 0;
+	for (const field_def *f = e->fields; f->name; f++) {
+		if (!(f->flags & F_SEARCH))
+			continue;
+		if (acl_field_hidden(who, e, f))
+			hidden++;
+		else
+			searchable++;
+	}
 	if (!searchable)
 		return false;
 	buf expr = BUF_INIT;
+	if (hidden) {
+		/* match only in the columns the caller may see: {a b c} : (...) */
+		buf_addc(&expr, '{');
+		for (const field_def *f = e->fields; f->name; f++)
+			if ((f->flags & F_SEARCH) && !acl_field_hidden(who, e, f))
+				buf_addf(&expr, "%s ", f->name);
+		buf_adds(&expr, "} : (");
+	}
 	if (fts_expression(text, &expr)) {
+		if (hidden)
+			buf_addc(&expr, ')');
 		sqlb_addf(w, " AND t.id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ", e->name, e->name);
 		sqlb_text(w, buf_str(&expr));
 		sqlb_add(w, ")");
@@ -259,7 +277,7 @@ bool query_add_search(const entity_def *e, const char *text, sqlb *w)
 		sqlb_add(w, " AND (");
 		bool first = true;
 		for (const field_def *f = e->fields; f->name; f++) {
-			if (!(f->flags & F_SEARCH))
+			if (!(f->flags & F_SEARCH) || acl_field_hidden(who, e, f))
 				continue;
 			sqlb_addf(w, "%st.%s LIKE ", first ? "" : " OR ", f->name);
 			sqlb_text(w, buf_str(&pat));
@@ -293,7 +311,7 @@ int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int
 		} else if (!strcmp(k, "q")) {
 			if (strlen(v) > 200)
 				return bad(op, "search text too long%s", "");
-			if (*v && !query_add_search(e, v, &q->where))
+			if (*v && !query_add_search(op->who, e, v, &q->where))
 				return bad(op, "%s cannot be searched", e->name);
 			q->has_search = *v != '\0';
 		} else if (!strcmp(k, "deleted")) {

@@ -40,8 +40,8 @@ int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int
 void list_query_where_ref(list_query *q, const char *field, int64_t id);
 void list_query_free(list_query *q);
 
-/* Adds the search condition for text to w (" AND t.id IN (...)"); false when
- * the entity has no searchable field. */
-bool query_add_search(const entity_def *e, const char *text, sqlb *w);
+/* Adds the search condition for text to w (" AND t.id IN (...)"), matching
+ * only fields visible to `who`; false when none is searchable. */
+bool query_add_search(const auth_session *who, const entity_def *e, const char *text, sqlb *w);
 
 #endif

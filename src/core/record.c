@@ -91,7 +91,8 @@ static json_t *row_to_json(ent_op *op, const entity_def *e, db_stmt *s)
 	return o;
 }
 
-static json_t *load(ent_op *op, const entity_def *e, int64_t id, bool scoped, bool with_deleted)
+/* scoped: 0 = no scope (the system), 1 = rows the caller sees, 2 = rows they may change */
+static json_t *load(ent_op *op, const entity_def *e, int64_t id, int scoped, bool with_deleted)
 {
 	sqlb q = SQLB_INIT;
 	select_list(e, &q);
@@ -100,7 +101,7 @@ static json_t *load(ent_op *op, const entity_def *e, int64_t id, bool scoped, bo
 	if (!with_deleted)
 		sqlb_add(&q, " AND t.deleted_at IS NULL");
 	if (scoped)
-		acl_scope(op->who, e, "t", &q);
+		acl_scope(op, e, "t", &q, scoped == 2);
 	db_stmt *s = sqlb_prepare(op->db, &q);
 	sqlb_free(&q);
 	if (!s) {
@@ -121,7 +122,7 @@ static json_t *load(ent_op *op, const entity_def *e, int64_t id, bool scoped, bo
 
 json_t *record_load(ent_op *op, const entity_def *e, int64_t id, bool with_deleted)
 {
-	return load(op, e, id, false, with_deleted);
+	return load(op, e, id, 0, with_deleted);
 }
 
 json_t *record_get(ent_op *op, const entity_def *e, int64_t id)
@@ -130,10 +131,10 @@ json_t *record_get(ent_op *op, const entity_def *e, int64_t id)
 		op_fail(op, 404, "not_found", "no such record");
 		return NULL;
 	}
-	return load(op, e, id, true, false);
+	return load(op, e, id, 1, false);
 }
 
-static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq)
+static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool scoped)
 {
 	sqlb q = SQLB_INIT, cnt = SQLB_INIT;
 	select_list(e, &q);
@@ -141,8 +142,10 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq)
 	const char *live = lq->deleted ? " WHERE t.deleted_at IS NOT NULL" : " WHERE t.deleted_at IS NULL";
 	sqlb_add(&q, live);
 	sqlb_add(&cnt, live);
-	acl_scope(op->who, e, "t", &q);
-	acl_scope(op->who, e, "t", &cnt);
+	if (scoped) {
+		acl_scope(op, e, "t", &q, false);
+		acl_scope(op, e, "t", &cnt, false);
+	}
 	/* the filter text and its parameters, appended to both statements */
 	sqlb_add(&q, buf_str(&lq->where.sql));
 	sqlb_add(&cnt, buf_str(&lq->where.sql));
@@ -201,10 +204,29 @@ json_t *record_list(ent_op *op, const entity_def *e, const query_arg *args, int 
 		if (lq.deleted && !acl_can(op->who, e, ACL_DELETE))
 			op_fail(op, 403, "forbidden", "you may not see the recycle bin of %s", e->name);
 		else
-			out = run_list(op, e, &lq);
+			out = run_list(op, e, &lq, true);
 	}
 	list_query_free(&lq);
 	return out;
+}
+
+json_t *record_list_system(ent_op *op, const entity_def *e, const query_arg *args, int nargs)
+{
+	list_query lq;
+	json_t *out = NULL;
+	if (list_query_parse(op, e, args, nargs, &lq) == 0)
+		out = run_list(op, e, &lq, false);
+	list_query_free(&lq);
+	return out;
+}
+
+json_t *record_get_for_update(ent_op *op, const entity_def *e, int64_t id)
+{
+	if (!acl_can(op->who, e, ACL_UPDATE)) {
+		op_fail(op, 404, "not_found", "no such record");
+		return NULL;
+	}
+	return load(op, e, id, 2, false);
 }
 
 json_t *record_related(ent_op *op, const entity_def *e, int64_t id, const char *relation,
@@ -231,7 +253,7 @@ json_t *record_related(ent_op *op, const entity_def *e, int64_t id, const char *
 	json_t *out = NULL;
 	if (list_query_parse(op, t, args, nargs, &lq) == 0) {
 		list_query_where_ref(&lq, r->field, id);
-		out = run_list(op, t, &lq);
+		out = run_list(op, t, &lq, true);
 	}
 	list_query_free(&lq);
 	return out;
@@ -257,7 +279,7 @@ json_t *record_history(ent_op *op, const entity_def *e, int64_t id, const query_
 		op_fail(op, 404, "not_found", "no such record");
 		return NULL;
 	}
-	json_t *rec = load(op, e, id, true, true);
+	json_t *rec = load(op, e, id, 1, true);
 	if (!rec)
 		return NULL;
 	json_decref(rec);
@@ -310,7 +332,7 @@ static int parse_values(ent_op *op, const entity_def *e, json_t *rec, bool all_f
 			v = json_null();
 		if (json_object_get(errs, f->name))
 			continue;
-		const char *err = value_parse(op->db, f, v, out[n].p, &out[n].n);
+		const char *err = value_parse(op, f, v, out[n].p, &out[n].n);
 		if (err) {
 			json_object_set_new(errs, f->name, json_string(err));
 			continue;
@@ -420,7 +442,7 @@ static int64_t owner_of(ent_op *op, const entity_def *e, json_t *body, int *err)
 	field_def owner = { .name = "owner_id", .type = FT_REF, .ref = "users" };
 	sql_param p[2];
 	int n;
-	const char *why = value_parse(op->db, &owner, o, p, &n);
+	const char *why = value_parse(op, &owner, o, p, &n);
 	if (why) {
 		op_fail(op, 422, "validation_failed", "some fields are not valid");
 		op->err.fields = json_pack("{s:s}", "owner_id", why);
@@ -638,7 +660,7 @@ json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 	}
 	if (op_begin(op))
 		goto out;
-	old = load(op, e, id, true, false);
+	old = load(op, e, id, 2, false);
 	if (!old)
 		goto fail;
 	if (json_integer_value(ver) != json_integer_value(json_object_get(old, "version"))) {
@@ -721,7 +743,7 @@ int record_delete(ent_op *op, const entity_def *e, int64_t id)
 		return op_fail(op, 404, "not_found", "no such record");
 	if (op_begin(op))
 		return -1;
-	json_t *old = load(op, e, id, true, false);
+	json_t *old = load(op, e, id, 2, false);
 	int rc = -1;
 	if (old && !(e->hooks && run_hook(op, e, id, e->hooks->before_delete, old)) && !set_deleted(op, e, id, true))
 		rc = op_commit(op);
@@ -739,7 +761,7 @@ json_t *record_restore(ent_op *op, const entity_def *e, int64_t id)
 	}
 	if (op_begin(op))
 		return NULL;
-	json_t *old = load(op, e, id, true, true), *out = NULL;
+	json_t *old = load(op, e, id, 2, true), *out = NULL;
 	if (!old)
 		goto fail;
 	if (!json_object_get(old, "deleted_at")) {

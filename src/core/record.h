@@ -28,6 +28,11 @@ json_t *record_history(ent_op *op, const entity_def *e, int64_t id, const query_
 /* For hooks and custom actions inside a transaction: set fields directly,
  * bypassing client rules (read-only fields), with history. */
 int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *values, const char *action);
+/* A list without the caller's scope, for jobs and custom actions that must
+ * see every row (same query language as record_list). */
+json_t *record_list_system(ent_op *op, const entity_def *e, const query_arg *args, int nargs);
+/* A record the caller may change (update permission and write scope), or NULL (404). */
+json_t *record_get_for_update(ent_op *op, const entity_def *e, int64_t id);
 /* Loads a record without the caller's scope (hooks that must see a parent). */
 json_t *record_load(ent_op *op, const entity_def *e, int64_t id, bool with_deleted);
 

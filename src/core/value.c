@@ -1,5 +1,6 @@
 /* value.c - see value.h. */
 #include "value.h"
+#include "acl.h"
 #include "../util/clock.h"
 #include "../util/utf8.h"
 #include "../util/xalloc.h"
@@ -171,17 +172,22 @@ static const char *parse_tags(db *d, const field_def *f, json_t *v, sql_param *o
 	return err;
 }
 
-static const char *check_ref(db *d, const field_def *f, int64_t id)
+static const char *check_ref(ent_op *op, const field_def *f, int64_t id)
 {
-	char sql[160];
-	if (!strcmp(f->ref, "users"))
-		snprintf(sql, sizeof(sql), "SELECT 1 FROM users WHERE id = ? AND disabled = 0");
-	else
-		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = ? AND deleted_at IS NULL", f->ref);
-	db_stmt *s = db_prepare(d, sql);
+	sqlb q = SQLB_INIT;
+	if (!strcmp(f->ref, "users")) {
+		sqlb_add(&q, "SELECT 1 FROM users t WHERE t.disabled = 0 AND t.id = ");
+		sqlb_int(&q, id);
+	} else {
+		sqlb_addf(&q, "SELECT 1 FROM %s t WHERE t.deleted_at IS NULL AND t.id = ", f->ref);
+		sqlb_int(&q, id);
+		if (op->who)
+			acl_scope(op, entity_find(f->ref), "t", &q, false);
+	}
+	db_stmt *s = sqlb_prepare(op->db, &q);
+	sqlb_free(&q);
 	if (!s)
 		return "invalid";
-	db_bind_int(s, 1, id);
 	bool found = db_step(s) == DB_ROW;
 	db_done(s);
 	return found ? NULL : "not_found";
@@ -257,8 +263,9 @@ static bool is_blank(json_t *v)
 	return false;
 }
 
-const char *value_parse(db *d, const field_def *f, json_t *v, sql_param out[2], int *nout)
+const char *value_parse(ent_op *op, const field_def *f, json_t *v, sql_param out[2], int *nout)
 {
+	db *d = op ? op->db : NULL;
 	*nout = 1;
 	if (f->type == FT_MONEY)
 		*nout = 2;
@@ -350,7 +357,7 @@ const char *value_parse(db *d, const field_def *f, json_t *v, sql_param out[2], 
 	case FT_REF: {
 		if (!json_is_integer(v) || json_integer_value(v) <= 0)
 			return "invalid_type";
-		const char *err = check_ref(d, f, json_integer_value(v));
+		const char *err = check_ref(op, f, json_integer_value(v));
 		if (err)
 			return err;
 		out[0] = int_param(json_integer_value(v));
@@ -421,7 +428,8 @@ const char *value_parse_text(db *d, const field_def *f, const char *text, sql_pa
 		json_t *j = json_string(text);
 		if (!j)
 			return "invalid_text";
-		const char *err = value_parse(d, &relaxed, j, out, nout);
+		ent_op op = { .db = d };
+		const char *err = value_parse(&op, &relaxed, j, out, nout);
 		json_decref(j);
 		return err;
 	}

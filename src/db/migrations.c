@@ -51,6 +51,55 @@ const migration migrations[] = {
 	  "CREATE TABLE option_lists ("
 	  "  name TEXT PRIMARY KEY,"
 	  "  options TEXT NOT NULL);" },
+	{ 3, "organization, roles, sharing, customer pool, notifications, job runs",
+	  "ALTER TABLE users ADD COLUMN department_id INTEGER;"
+	  "ALTER TABLE users ADD COLUMN manager_id INTEGER;"
+	  "CREATE INDEX users_department ON users(department_id);"
+	  "CREATE INDEX users_manager ON users(manager_id);"
+	  "CREATE TABLE roles ("
+	  "  name TEXT PRIMARY KEY,"
+	  "  label_zh TEXT NOT NULL,"
+	  "  label_en TEXT NOT NULL,"
+	  "  grants TEXT NOT NULL,"          /* {"customers":{"actions":[...],"scope":"own"},...} */
+	  "  field_rules TEXT NOT NULL,"     /* {"products.cost_price":"hidden",...} */
+	  "  builtin INTEGER NOT NULL DEFAULT 0,"
+	  "  is_admin INTEGER NOT NULL DEFAULT 0,"
+	  "  updated_at TEXT NOT NULL);"
+	  "CREATE TABLE record_shares ("
+	  "  entity TEXT NOT NULL,"
+	  "  record_id INTEGER NOT NULL,"
+	  "  user_id INTEGER NOT NULL,"
+	  "  access TEXT NOT NULL,"          /* read, edit */
+	  "  created_by INTEGER,"
+	  "  created_at TEXT NOT NULL,"
+	  "  PRIMARY KEY (entity, record_id, user_id));"
+	  "CREATE INDEX record_shares_user ON record_shares(user_id, entity, record_id);"
+	  "CREATE TABLE pool_events ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  customer_id INTEGER NOT NULL,"
+	  "  user_id INTEGER,"
+	  "  action TEXT NOT NULL,"          /* claim, release, recycle */
+	  "  at TEXT NOT NULL);"
+	  "CREATE INDEX pool_events_customer ON pool_events(customer_id, user_id, action, at);"
+	  "CREATE TABLE notifications ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  user_id INTEGER NOT NULL,"
+	  "  kind TEXT NOT NULL,"
+	  "  title TEXT NOT NULL,"
+	  "  body TEXT,"
+	  "  entity TEXT,"
+	  "  record_id INTEGER,"
+	  "  dedupe_key TEXT UNIQUE,"
+	  "  created_at TEXT NOT NULL,"
+	  "  read_at TEXT);"
+	  "CREATE INDEX notifications_user ON notifications(user_id, read_at, id);"
+	  "CREATE TABLE job_runs ("
+	  "  job TEXT NOT NULL,"
+	  "  period TEXT NOT NULL,"          /* e.g. the day it ran for */
+	  "  started_at TEXT NOT NULL,"
+	  "  finished_at TEXT,"
+	  "  result TEXT,"
+	  "  PRIMARY KEY (job, period));" },
 };
 
 const int migrations_count = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -1,10 +1,14 @@
 /* modules.c - the list of modules, in dependency order. */
 #include "modules.h"
+#include "org/org.h"
+#include "pool/pool.h"
 #include "sales/sales.h"
 #include "../core/entity.h"
 
 int modules_register_all(void)
 {
+	org_register();
 	sales_register();
+	pool_register();
 	return entity_check_all() ? -1 : 0;
 }

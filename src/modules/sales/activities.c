@@ -104,6 +104,7 @@ const entity_def activities_entity = {
 	.module = "sales",
 	.flags = E_OWNED,
 	.fields = fields,
+	.scope_via = "customer_id",
 	.title_field = "subject",
 	.default_sort = "-occurred_at",
 	.hooks = &hooks,

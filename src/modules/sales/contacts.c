@@ -28,6 +28,7 @@ const entity_def contacts_entity = {
 	.flags = E_OWNED,
 	.fields = fields,
 	.relations = relations,
+	.scope_via = "customer_id",
 	.title_field = "name",
 	.default_sort = "-updated_at",
 };

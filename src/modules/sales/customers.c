@@ -1,5 +1,6 @@
 /* customers.c - 客户: the companies Rapport's users sell to. */
 #include "sales.h"
+#include "../../util/clock.h"
 
 static const enum_option grades[] = {
 	{ "A", { "A 类", "A" } }, { "B", { "B 类", "B" } }, { "C", { "C 类", "C" } }, { "D", { "D 类", "D" } },
@@ -54,6 +55,8 @@ static const field_def fields[] = {
 	{ "last_contacted_at", FT_DATETIME, { "最近跟进", "Last contacted" }, F_SORT | F_LIST | F_READONLY },
 	{ "next_follow_up_at", FT_DATETIME, { "下次跟进", "Next follow-up" }, F_SORT | F_READONLY },
 	{ "notes", FT_LONGTEXT, { "备注", "Notes" }, 0 },
+	{ "owned_since", FT_DATETIME, { "领取时间", "Owned since" }, F_READONLY | F_SORT },
+	{ "pool_department_id", FT_REF, { "所属公海", "Pool" }, F_READONLY | F_INDEX, .ref = "departments" },
 	{ NULL },
 };
 
@@ -66,6 +69,20 @@ static const relation_def relations[] = {
 
 static const char *const duplicate_keys[] = { "name", "phone", NULL };
 
+/* The owner's clock for the pool rules starts when they get the customer. */
+static int before_create(hook_ctx *h, json_t *rec)
+{
+	(void)h;
+	char now[32];
+	clock_format_iso(clock_now_ms(), now, sizeof(now));
+	json_object_set_new(rec, "owned_since", json_string(now));
+	return 0;
+}
+
+static const entity_hooks customer_hooks = {
+	.before_create = before_create,
+};
+
 const entity_def customers_entity = {
 	.name = "customers",
 	.label = { "客户", "Customers" },
@@ -76,4 +93,6 @@ const entity_def customers_entity = {
 	.title_field = "name",
 	.default_sort = "-updated_at",
 	.duplicate_keys = duplicate_keys,
+	.pool_field = "pool_department_id",
+	.hooks = &customer_hooks,
 };

@@ -84,6 +84,7 @@ const entity_def opportunities_entity = {
 	.flags = E_OWNED,
 	.fields = fields,
 	.relations = relations,
+	.scope_via = "customer_id",
 	.title_field = "name",
 	.default_sort = "-updated_at",
 	.hooks = &hooks,

@@ -24,4 +24,8 @@ void sales_register(void);
  * Returns {"customer","contact","opportunity"} or NULL with op->err. */
 json_t *lead_convert(ent_op *op, int64_t lead_id, json_t *body);
 
+/* POST /api/customers/{id}/transfer: the customer and its contacts, open
+ * opportunities and open follow-ups to a new owner, in one transaction. */
+json_t *customer_transfer(ent_op *op, int64_t id, int64_t owner);
+
 #endif

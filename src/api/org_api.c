@@ -1,0 +1,122 @@
+/*
+ * org_api.c - users and roles: GET/POST /api/users, GET/PATCH /api/users/:id,
+ * POST /api/users/:id/password, GET/POST /api/roles, PUT/DELETE /api/roles/:name.
+ */
+#include "handlers.h"
+#include "../core/acl.h"
+#include "../core/roles.h"
+#include "../core/users.h"
+
+#include <string.h>
+
+int api_users_list(api_ctx *c)
+{
+	ent_op op;
+	api_op_init(c, &op);
+	return api_reply_result(c, &op, 200, users_list(&op, (const query_arg *)c->query, c->nquery));
+}
+
+int api_users_get(api_ctx *c)
+{
+	int64_t id = api_param_id(c, "id");
+	if (!id)
+		return c->status;
+	ent_op op;
+	api_op_init(c, &op);
+	return api_reply_result(c, &op, 200, users_get(&op, id));
+}
+
+int api_users_create(api_ctx *c)
+{
+	json_t *body = api_body_object(c);
+	if (!body)
+		return c->status;
+	ent_op op;
+	api_op_init(c, &op);
+	json_t *u = users_create(&op, body);
+	json_decref(body);
+	return api_reply_result(c, &op, 201, u);
+}
+
+int api_users_patch(api_ctx *c)
+{
+	int64_t id = api_param_id(c, "id");
+	if (!id)
+		return c->status;
+	json_t *body = api_body_object(c);
+	if (!body)
+		return c->status;
+	ent_op op;
+	api_op_init(c, &op);
+	json_t *u = users_update(&op, id, body);
+	json_decref(body);
+	return api_reply_result(c, &op, 200, u);
+}
+
+int api_users_password(api_ctx *c)
+{
+	int64_t id = api_param_id(c, "id");
+	if (!id)
+		return c->status;
+	json_t *body = api_body_object(c);
+	if (!body)
+		return c->status;
+	ent_op op;
+	api_op_init(c, &op);
+	int rc = users_set_password(&op, id, body);
+	json_decref(body);
+	if (rc)
+		return api_reply_op_error(c, &op);
+	return api_reply_empty(c, 204);
+}
+
+int api_roles_list(api_ctx *c)
+{
+	return api_reply_json(c, 200, json_pack("{s:o}", "data", roles_list(c->db)));
+}
+
+static int save_role(api_ctx *c, const char *name, bool create)
+{
+	if (!acl_is_admin(c->session))
+		return api_error(c, 403, "forbidden", "only administrators edit roles");
+	json_t *body = api_body_object(c);
+	if (!body)
+		return c->status;
+	if (create)
+		name = json_string_value(json_object_get(body, "name"));
+	ent_op op;
+	api_op_init(c, &op);
+	int rc = role_save(&op, name ? name : "", body, create);
+	json_decref(body);
+	if (rc)
+		return api_reply_op_error(c, &op);
+	json_t *all = roles_list(c->db), *r;
+	size_t i;
+	json_t *found = NULL;
+	json_array_foreach(all, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "name")), name))
+			found = json_incref(r);
+	json_decref(all);
+	return api_reply_json(c, create ? 201 : 200, found);
+}
+
+int api_roles_create(api_ctx *c)
+{
+	return save_role(c, NULL, true);
+}
+
+int api_roles_put(api_ctx *c)
+{
+	return save_role(c, api_param(c, "name"), false);
+}
+
+int api_roles_delete(api_ctx *c)
+{
+	if (!acl_is_admin(c->session))
+		return api_error(c, 403, "forbidden", "only administrators edit roles");
+	ent_op op;
+	api_op_init(c, &op);
+	if (role_delete(&op, api_param(c, "name")))
+		return api_reply_op_error(c, &op);
+	return api_reply_empty(c, 204);
+}
