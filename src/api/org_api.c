@@ -82,8 +82,10 @@ static int save_role(api_ctx *c, const char *name, bool create)
 	json_t *body = api_body_object(c);
 	if (!body)
 		return c->status;
-	if (create)
-		name = json_string_value(json_object_get(body, "name"));
+	if (create) {
+		const char *n = json_string_value(json_object_get(body, "name"));
+		name = n ? arena_strdup(c->a, n) : NULL;
+	}
 	ent_op op;
 	api_op_init(c, &op);
 	int rc = role_save(&op, name ? name : "", body, create);

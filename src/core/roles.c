@@ -286,9 +286,10 @@ int role_save(ent_op *op, const char *name, json_t *body, bool create)
 		json_decref(g);
 		return rc ? op_db_fail(op, db_errcode(op->db)) : 0;
 	}
-	if (store(op->db, name, zh, en, grants, rules ? rules : (create ? json_object() : NULL), false, false, create))
-		return op_db_fail(op, db_errcode(op->db));
-	return 0;
+	json_t *none = create && !rules ? json_object() : NULL;
+	int rc = store(op->db, name, zh, en, grants, rules ? rules : none, false, false, create);
+	json_decref(none);
+	return rc ? op_db_fail(op, db_errcode(op->db)) : 0;
 }
 
 int role_delete(ent_op *op, const char *name)
