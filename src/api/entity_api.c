@@ -5,6 +5,7 @@
  * engine (core/record.h), and replies.
  */
 #include "handlers.h"
+#include "call.h"
 #include "../core/meta.h"
 #include "../core/options.h"
 #include "../core/record.h"
@@ -45,14 +46,6 @@ int api_reply_result(api_ctx *c, ent_op *op, int status, json_t *j)
 	return api_reply_json(c, status, j);
 }
 
-static const entity_def *entity_param(api_ctx *c)
-{
-	const entity_def *e = entity_find(api_param(c, "entity"));
-	if (!e)
-		api_error(c, 404, "not_found", "no such entity: %s", api_param(c, "entity"));
-	return e;
-}
-
 int api_meta(api_ctx *c)
 {
 	ent_op op;
@@ -70,103 +63,70 @@ int api_search(api_ctx *c)
 	return api_reply_result(c, &op, 200, search_all(&op, q, 10));
 }
 
+#define QUERY (const query_arg *)c->query, c->nquery
+
 int api_list(api_ctx *c)
 {
-	const entity_def *e = entity_param(c);
-	if (!e)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ENTITY))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, record_list(&op, e, (const query_arg *)c->query, c->nquery));
+	return api_call_end(c, &k, 200, record_list(&k.op, k.e, QUERY));
 }
 
 int api_create(api_ctx *c)
 {
-	const entity_def *e = entity_param(c);
-	if (!e)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_BODY))
 		return c->status;
-	json_t *body = api_body_object(c);
-	if (!body)
-		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	json_t *rec = record_create(&op, e, body);
-	json_decref(body);
-	return api_reply_result(c, &op, 201, rec);
+	return api_call_end(c, &k, 201, record_create(&k.op, k.e, k.body));
 }
 
 int api_get(api_ctx *c)
 {
-	const entity_def *e = entity_param(c);
-	int64_t id = e ? api_param_id(c, "id") : 0;
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_ID))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, record_get(&op, e, id));
+	return api_call_end(c, &k, 200, record_get(&k.op, k.e, k.id));
 }
 
 int api_patch(api_ctx *c)
 {
-	const entity_def *e = entity_param(c);
-	int64_t id = e ? api_param_id(c, "id") : 0;
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_ID | NEED_BODY))
 		return c->status;
-	json_t *body = api_body_object(c);
-	if (!body)
-		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	json_t *rec = record_update(&op, e, id, body);
-	json_decref(body);
-	return api_reply_result(c, &op, 200, rec);
+	return api_call_end(c, &k, 200, record_update(&k.op, k.e, k.id, k.body));
 }
 
 int api_delete(api_ctx *c)
 {
-	const entity_def *e = entity_param(c);
-	int64_t id = e ? api_param_id(c, "id") : 0;
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_ID))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	if (record_delete(&op, e, id))
-		return api_reply_op_error(c, &op);
-	return api_reply_empty(c, 204);
+	return api_call_end_rc(c, &k, record_delete(&k.op, k.e, k.id));
 }
 
 int api_restore(api_ctx *c)
 {
-	const entity_def *e = entity_param(c);
-	int64_t id = e ? api_param_id(c, "id") : 0;
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_ID))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, record_restore(&op, e, id));
+	return api_call_end(c, &k, 200, record_restore(&k.op, k.e, k.id));
 }
 
 int api_history(api_ctx *c)
 {
-	const entity_def *e = entity_param(c);
-	int64_t id = e ? api_param_id(c, "id") : 0;
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_ID))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, record_history(&op, e, id, (const query_arg *)c->query, c->nquery));
+	return api_call_end(c, &k, 200, record_history(&k.op, k.e, k.id, QUERY));
 }
 
 int api_related(api_ctx *c)
 {
-	const entity_def *e = entity_param(c);
-	int64_t id = e ? api_param_id(c, "id") : 0;
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_ID))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, record_related(&op, e, id, api_param(c, "relation"),
-							     (const query_arg *)c->query, c->nquery));
+	return api_call_end(c, &k, 200, record_related(&k.op, k.e, k.id, api_param(c, "relation"), QUERY));
 }
 
 int api_option_list_get(api_ctx *c)

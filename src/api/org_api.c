@@ -3,6 +3,7 @@
  * POST /api/users/:id/password, GET/POST /api/roles, PUT/DELETE /api/roles/:name.
  */
 #include "handlers.h"
+#include "call.h"
 #include "../core/acl.h"
 #include "../core/roles.h"
 #include "../core/users.h"
@@ -11,63 +12,41 @@
 
 int api_users_list(api_ctx *c)
 {
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, users_list(&op, (const query_arg *)c->query, c->nquery));
+	api_call k;
+	api_call_begin(c, &k, 0);
+	return api_call_end(c, &k, 200, users_list(&k.op, (const query_arg *)c->query, c->nquery));
 }
 
 int api_users_get(api_ctx *c)
 {
-	int64_t id = api_param_id(c, "id");
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ID))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, users_get(&op, id));
+	return api_call_end(c, &k, 200, users_get(&k.op, k.id));
 }
 
 int api_users_create(api_ctx *c)
 {
-	json_t *body = api_body_object(c);
-	if (!body)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_BODY))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	json_t *u = users_create(&op, body);
-	json_decref(body);
-	return api_reply_result(c, &op, 201, u);
+	return api_call_end(c, &k, 201, users_create(&k.op, k.body));
 }
 
 int api_users_patch(api_ctx *c)
 {
-	int64_t id = api_param_id(c, "id");
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ID | NEED_BODY))
 		return c->status;
-	json_t *body = api_body_object(c);
-	if (!body)
-		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	json_t *u = users_update(&op, id, body);
-	json_decref(body);
-	return api_reply_result(c, &op, 200, u);
+	return api_call_end(c, &k, 200, users_update(&k.op, k.id, k.body));
 }
 
 int api_users_password(api_ctx *c)
 {
-	int64_t id = api_param_id(c, "id");
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ID | NEED_BODY))
 		return c->status;
-	json_t *body = api_body_object(c);
-	if (!body)
-		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	int rc = users_set_password(&op, id, body);
-	json_decref(body);
-	if (rc)
-		return api_reply_op_error(c, &op);
-	return api_reply_empty(c, 204);
+	return api_call_end_rc(c, &k, users_set_password(&k.op, k.id, k.body));
 }
 
 int api_roles_list(api_ctx *c)

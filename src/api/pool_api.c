@@ -3,6 +3,7 @@
  * (one customer or many), the pool settings, and the caller's notifications.
  */
 #include "handlers.h"
+#include "call.h"
 #include "../core/notify.h"
 #include "../modules/pool/pool.h"
 #include "../modules/sales/sales.h"
@@ -11,22 +12,18 @@
 
 int api_customer_claim(api_ctx *c)
 {
-	int64_t id = api_param_id(c, "id");
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ID))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, pool_claim(&op, id));
+	return api_call_end(c, &k, 200, pool_claim(&k.op, k.id));
 }
 
 int api_customer_release(api_ctx *c)
 {
-	int64_t id = api_param_id(c, "id");
-	if (!id)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ID))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, pool_release(&op, id));
+	return api_call_end(c, &k, 200, pool_release(&k.op, k.id));
 }
 
 static int64_t owner_from(api_ctx *c, json_t *body)
@@ -43,19 +40,13 @@ static int64_t owner_from(api_ctx *c, json_t *body)
 
 int api_customer_transfer(api_ctx *c)
 {
-	int64_t id = api_param_id(c, "id");
-	if (!id)
+	api_call k;
+	int64_t owner;
+	if (!api_call_begin(c, &k, NEED_ID | NEED_BODY) || !(owner = owner_from(c, k.body))) {
+		json_decref(k.body);
 		return c->status;
-	json_t *body = api_body_object(c);
-	if (!body)
-		return c->status;
-	int64_t owner = owner_from(c, body);
-	json_decref(body);
-	if (!owner)
-		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	return api_reply_result(c, &op, 200, customer_transfer(&op, id, owner));
+	}
+	return api_call_end(c, &k, 200, customer_transfer(&k.op, k.id, owner));
 }
 
 /* POST /api/customers/transfer {"ids":[...],"owner_id":N}: all or nothing. */
@@ -112,15 +103,12 @@ int api_pool_settings_get(api_ctx *c)
 
 int api_pool_settings_put(api_ctx *c)
 {
-	json_t *body = api_body_object(c);
-	if (!body)
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_BODY))
 		return c->status;
-	ent_op op;
-	api_op_init(c, &op);
-	int rc = pool_settings_save(&op, body);
-	json_decref(body);
-	if (rc)
-		return api_reply_op_error(c, &op);
+	if (pool_settings_save(&k.op, k.body))
+		return api_call_end(c, &k, 200, NULL);
+	json_decref(k.body);
 	return api_pool_settings_get(c);
 }
 
