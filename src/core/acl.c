@@ -327,3 +327,24 @@ json_t *acl_json(const auth_session *who)
 	}
 	return json_pack("{s:b,s:o}", "admin", acl_is_admin(who), "entities", ents);
 }
+
+bool acl_may_assign(ent_op *op, const entity_def *e, int64_t owner)
+{
+	const auth_session *who = op->who;
+	if (!who || !who->acl || who->acl->admin || owner == who->user.id)
+		return true;
+	enum acl_scope sc = acl_entity_scope(who, e);
+	if (sc == SCOPE_ALL)
+		return true;
+	if (sc <= SCOPE_OWN)
+		return false;
+	json_error_t err;
+	json_t *ids = json_loads(acl_owner_ids(op, sc), 0, &err);
+	bool found = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+		found |= json_integer_value(v) == owner;
+	json_decref(ids);
+	return found;
+}

@@ -45,6 +45,9 @@ int acl_scope(ent_op *op, const entity_def *e, const char *alias, sqlb *q, bool 
 bool acl_field_hidden(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_field_readonly(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_is_admin(const auth_session *who);
+/* May `op->who` make `owner` the owner of a record of e?  Yes for themselves
+ * and for the people within their data scope (a manager for their team). */
+bool acl_may_assign(ent_op *op, const entity_def *e, int64_t owner);
 /* {"admin": bool, "entities": {"customers": {"actions": [...], "scope": "own"}, ...}} */
 json_t *acl_json(const auth_session *who);
 /* The ids of users whose records `who` sees at scope s, as a JSON array text

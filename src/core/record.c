@@ -449,7 +449,12 @@ static int64_t owner_of(ent_op *op, const entity_def *e, json_t *body, int *err)
 		*err = -1;
 		return 0;
 	}
-	(void)e;
+	if (!acl_may_assign(op, e, p[0].i)) {
+		op_fail(op, 422, "validation_failed", "you may not give records to this user");
+		op->err.fields = json_pack("{s:s}", "owner_id", "out_of_scope");
+		*err = -1;
+		return 0;
+	}
 	return p[0].i;
 }
 

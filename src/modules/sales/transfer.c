@@ -52,6 +52,11 @@ json_t *customer_transfer(ent_op *op, int64_t id, int64_t owner)
 		op->err.fields = json_pack("{s:s}", "owner_id", owner > 0 ? "not_found" : "required");
 		return NULL;
 	}
+	if (!acl_may_assign(op, &customers_entity, owner)) {
+		op_fail(op, 422, "validation_failed", "you may not give customers to this user");
+		op->err.fields = json_pack("{s:s}", "owner_id", "out_of_scope");
+		return NULL;
+	}
 	json_t *c = record_get_for_update(op, &customers_entity, id);
 	if (!c)
 		return NULL;
