@@ -241,7 +241,7 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 			    bool write)
 {
 	if (sc == SCOPE_NONE) {
-		sqlb_add(q, "0");
+		sqlb_add(q, "1=0");
 		return;
 	}
 	sqlb_add(q, "(");
@@ -269,7 +269,7 @@ int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, bool writ
 {
 	const auth_session *who = op->who;
 	if (!who) {
-		sqlb_add(q, " AND 0");
+		sqlb_add(q, " AND 1=0");
 		return 0;
 	}
 	if (!who->acl || who->acl->admin)
@@ -283,7 +283,7 @@ int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, bool writ
 		if (psc == SCOPE_ALL) {
 			sqlb_addf(q, "%s.%s IS NOT NULL", t, via->name);
 		} else if (psc == SCOPE_NONE) {
-			sqlb_add(q, "0");
+			sqlb_add(q, "1=0");
 		} else {
 			/* a short alias per nesting level keeps the SQL readable */
 			char alias[8];
@@ -294,7 +294,7 @@ int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, bool writ
 		}
 		sqlb_addf(q, " OR (%s.%s IS NULL AND ", t, via->name);
 		if (sc == SCOPE_ALL || !(e->flags & E_OWNED))
-			sqlb_add(q, sc == SCOPE_NONE ? "0" : "1");
+			sqlb_add(q, sc == SCOPE_NONE ? "1=0" : "1=1");
 		else
 			owner_condition(op, e, t, sc, q, write);
 		sqlb_add(q, "))");
@@ -303,7 +303,7 @@ int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, bool writ
 	if (sc == SCOPE_ALL)
 		return 0;
 	if (!(e->flags & E_OWNED)) {
-		sqlb_add(q, sc == SCOPE_NONE ? " AND 0" : "");
+		sqlb_add(q, sc == SCOPE_NONE ? " AND 1=0" : "");
 		return 0;
 	}
 	sqlb_add(q, " AND ");

@@ -65,11 +65,8 @@ int hook_field_error(hook_ctx *h, const char *field, const char *code)
 int op_begin(ent_op *op)
 {
 	char sql[48];
-	if (op->tx_depth == 0)
-		snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE");
-	else
-		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", op->tx_depth);
-	int rc = db_exec(op->db, sql);
+	snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", op->tx_depth);
+	int rc = op->tx_depth == 0 ? db_begin(op->db) : db_exec(op->db, sql);
 	if (rc)
 		return op_db_fail(op, rc);
 	op->tx_depth++;

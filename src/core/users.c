@@ -115,7 +115,7 @@ json_t *users_list(ent_op *op, const query_arg *args, int nargs)
 		}
 	}
 	sqlb q = SQLB_INIT;
-	sqlb_add(&q, "SELECT " USER_COLS " FROM users u WHERE 1");
+	sqlb_add(&q, "SELECT " USER_COLS " FROM users u WHERE 1=1");
 	sqlb_add(&q, buf_str(&w.sql));
 	for (int i = 0; i < w.n; i++) {
 		sql_param p = w.p[i];
