@@ -2,6 +2,7 @@
 #include "acl.h"
 #include "../util/buf.h"
 #include "../util/log.h"
+#include "../util/xalloc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -94,8 +95,10 @@ int acl_load(db *d, auth_session *s, arena *a)
 {
 	struct acl_ctx *x = arena_alloc(a, sizeof(*x));
 	x->a = a;
-	db_stmt *st = db_prepare(d, "SELECT is_admin, grants, field_rules FROM roles "
-				    "WHERE name IN (SELECT value FROM json_each(?))");
+	char from[96], sql[256];
+	snprintf(sql, sizeof(sql), "SELECT is_admin, grants, field_rules FROM roles WHERE name IN (SELECT value FROM %s)",
+		 db_sql_json_values(d, "?", from, sizeof(from)));
+	db_stmt *st = db_prepare(d, sql);
 	if (!st)
 		return -1;
 	db_bind_str(st, 1, s->user.roles);
@@ -194,7 +197,7 @@ static const char *id_list(ent_op *op, const char *sql)
 
 /* Department subtree of ?2, through parent_id. */
 #define DEPT_TREE \
-	"WITH RECURSIVE dt(id) AS (SELECT ?2 UNION SELECT d.id FROM departments d JOIN dt ON d.parent_id = dt.id " \
+	"WITH RECURSIVE dt(id) AS (SELECT CAST(?2 AS BIGINT) UNION SELECT d.id FROM departments d JOIN dt ON d.parent_id = dt.id " \
 	"WHERE d.deleted_at IS NULL) "
 
 const char *acl_owner_ids(ent_op *op, enum acl_scope sc)
@@ -207,19 +210,19 @@ const char *acl_owner_ids(ent_op *op, enum acl_scope sc)
 	case SCOPE_SUBORDINATES:
 		/* down the reporting line; a department's manager is the superior of
 		 * its members who have no manager of their own */
-		sql = "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION "
+		sql = "WITH RECURSIVE sub(id) AS (SELECT CAST(?1 AS BIGINT) UNION "
 		      "SELECT u.id FROM sub, users u LEFT JOIN departments d ON d.id = u.department_id "
 		      "WHERE u.manager_id = sub.id OR (u.manager_id IS NULL AND d.manager_id = sub.id "
 		      "AND d.deleted_at IS NULL)) SELECT id FROM sub";
 		break;
 	case SCOPE_DEPARTMENT:
-		sql = "SELECT ?1 UNION SELECT id FROM users WHERE department_id = ?2";
+		sql = "SELECT CAST(?1 AS BIGINT) UNION SELECT id FROM users WHERE department_id = CAST(?2 AS BIGINT)";
 		break;
 	case SCOPE_DEPARTMENT_TREE:
-		sql = DEPT_TREE "SELECT ?1 UNION SELECT u.id FROM users u JOIN dt ON u.department_id = dt.id";
+		sql = DEPT_TREE "SELECT CAST(?1 AS BIGINT) UNION SELECT u.id FROM users u JOIN dt ON u.department_id = dt.id";
 		break;
 	default:
-		sql = "SELECT ?1";
+		sql = "SELECT CAST(?1 AS BIGINT)";
 	}
 	x->owners[sc] = id_list(op, sql);
 	return x->owners[sc];
@@ -230,9 +233,9 @@ const char *acl_pool_departments(ent_op *op)
 	struct acl_ctx *x = op->who->acl;
 	if (!x->pools)
 		x->pools = id_list(op, "WITH RECURSIVE dt(id) AS ("
-				       "SELECT id FROM departments WHERE manager_id = ?1 AND deleted_at IS NULL UNION "
-				       "SELECT d.id FROM departments d JOIN dt ON d.parent_id = dt.id "
-				       "WHERE d.deleted_at IS NULL) SELECT ?2 UNION SELECT id FROM dt");
+				       "SELECT id FROM departments WHERE manager_id = CAST(?1 AS BIGINT) AND deleted_at IS NULL "
+				       "UNION SELECT d.id FROM departments d JOIN dt ON d.parent_id = dt.id "
+				       "WHERE d.deleted_at IS NULL) SELECT CAST(?2 AS BIGINT) UNION SELECT id FROM dt");
 	return x->pools;
 }
 
@@ -249,18 +252,20 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 		sqlb_addf(q, "%s.owner_id = ", t);
 		sqlb_int(q, op->who->user.id);
 	} else {
-		sqlb_addf(q, "%s.owner_id IN (SELECT value FROM json_each(", t);
-		sqlb_text(q, acl_owner_ids(op, sc));
-		sqlb_add(q, "))");
+		char from[96];
+		sqlb_addf(q, "%s.owner_id IN (SELECT CAST(value AS BIGINT) FROM %s)", t,
+			  db_sql_json_values(op->db, "?", from, sizeof(from)));
+		sqlb_param(q, (sql_param){ .t = P_TEXT, .s = xstrdup(acl_owner_ids(op, sc)) });
 	}
 	sqlb_addf(q, " OR %s.id IN (SELECT record_id FROM record_shares WHERE entity = '%s' AND user_id = ", t,
 		  e->name);
 	sqlb_int(q, op->who->user.id);
 	sqlb_add(q, write ? " AND access = 'edit')" : ")");
 	if (e->pool_field && !write) {
-		sqlb_addf(q, " OR (%s.owner_id IS NULL AND %s.%s IN (SELECT value FROM json_each(", t, t, e->pool_field);
-		sqlb_text(q, acl_pool_departments(op));
-		sqlb_add(q, ")))");
+		char from[96];
+		sqlb_addf(q, " OR (%s.owner_id IS NULL AND %s.%s IN (SELECT CAST(value AS BIGINT) FROM %s))", t, t,
+			  e->pool_field, db_sql_json_values(op->db, "?", from, sizeof(from)));
+		sqlb_param(q, (sql_param){ .t = P_TEXT, .s = xstrdup(acl_pool_departments(op)) });
 	}
 	sqlb_add(q, ")");
 }

@@ -115,7 +115,9 @@ static int add_filter(ent_op *op, const entity_def *e, const char *key, const ch
 	if (f->type == FT_TAGS) {
 		if (strcmp(opname, "eq"))
 			return bad(op, "tags take only equality (contains): %s", key);
-		sqlb_addf(w, " AND EXISTS (SELECT 1 FROM json_each(t.%s) WHERE json_each.value = ", col);
+		char expr[80], from[160];
+		snprintf(expr, sizeof(expr), "t.%s", col);
+		sqlb_addf(w, " AND EXISTS (SELECT 1 FROM %s WHERE value = ", db_sql_json_values(op->db, expr, from, sizeof(from)));
 		if (add_operand(op, f, value, w))
 			return -1;
 		sqlb_add(w, ")");

@@ -305,7 +305,10 @@ int role_delete(ent_op *op, const char *name)
 		return op_fail(op, 404, "not_found", "no such role");
 	if (builtin)
 		return op_fail(op, 409, "conflict", "built-in roles can be edited but not deleted");
-	s = db_prepare(op->db, "SELECT count(*) FROM users, json_each(users.roles) WHERE json_each.value = ?");
+	char from[96], sql[200];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM users, %s WHERE value = ?",
+		 db_sql_json_values(op->db, "users.roles", from, sizeof(from)));
+	s = db_prepare(op->db, sql);
 	int64_t users = 0;
 	if (s) {
 		db_bind_str(s, 1, name);

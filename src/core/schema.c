@@ -42,11 +42,7 @@ static void add_column_defs(buf *b, const entity_def *e)
 
 static int has_column(db *d, const char *table, const char *col)
 {
-	buf q = BUF_INIT;
-	buf_addf(&q, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'", table, col);
-	int64_t n = db_query_int(d, buf_str(&q), 0);
-	buf_free(&q);
-	return n > 0;
+	return db_has_column(d, table, col);
 }
 
 static int add_missing_columns(db *d, const entity_def *e)

@@ -72,6 +72,13 @@ int db_begin(db *d);   /* immediate: takes the write lock at once */
 int db_commit(db *d);
 int db_rollback(db *d);
 
+/* Does table have the column? (for the schema derived from declarations) */
+bool db_has_column(db *d, const char *table, const char *col);
+/* A FROM item yielding the elements of the JSON array expr as text in a
+ * column named value: "json_each(expr)" on SQLite, json_array_elements_text
+ * on PostgreSQL.  Written into out (n bytes), which it returns. */
+const char *db_sql_json_values(db *d, const char *expr, char *out, size_t n);
+
 int db_errcode(db *d);
 const char *db_errmsg(db *d);
 /* Number of rows the last INSERT/UPDATE/DELETE changed. */

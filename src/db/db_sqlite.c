@@ -18,17 +18,21 @@
 
 #define STMT_CACHE 256 /* power of two */
 
-struct db_stmt {
+typedef struct sq_db sq_db;
+
+typedef struct sq_stmt {
+	db_stmt base;
 	sqlite3_stmt *st;
-	db *owner;
+	sq_db *owner;
 	char *sql;       /* cache key; NULL for an uncached statement */
 	uint32_t hash;
 	bool in_use;
-};
+} sq_stmt;
 
-struct db {
+struct sq_db {
+	db base;
 	sqlite3 *h;
-	db_stmt *cache[STMT_CACHE];
+	sq_stmt *cache[STMT_CACHE];
 	int errcode;
 	char errmsg[256];
 };
@@ -41,7 +45,7 @@ static uint32_t hash_str(const char *s)
 	return h;
 }
 
-static int map_error(db *d, int rc)
+static int map_error(sq_db *d, int rc)
 {
 	int ext = sqlite3_extended_errcode(d->h);
 	int code;
@@ -66,9 +70,12 @@ static int map_error(db *d, int rc)
 	return code;
 }
 
+static const db_ops sqlite_ops;
+
 int db_open_sqlite(db **out, const char *path)
 {
-	db *d = xcalloc(1, sizeof(*d));
+	sq_db *d = xcalloc(1, sizeof(*d));
+	d->base.ops = &sqlite_ops;
 	int rc = sqlite3_open_v2(path, &d->h,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -79,25 +86,27 @@ int db_open_sqlite(db **out, const char *path)
 	}
 	sqlite3_busy_timeout(d->h, 5000);
 	sqlite3_extended_result_codes(d->h, 1);
-	if (db_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+	if (db_exec(&d->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
 		       "PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;")) {
 		log_error("cannot configure database %s: %s", path, d->errmsg);
-		db_close(d);
+		db_close(&d->base);
 		return DB_ERR;
 	}
 	if (db_sqlite_register_extensions(d->h)) {
 		log_error("cannot register extensions on %s", path);
-		db_close(d);
+		db_close(&d->base);
 		return DB_ERR;
 	}
-	*out = d;
+	*out = &d->base;
 	return DB_OK;
 }
 
-void db_close(db *d)
+#define SQ(d) ((sq_db *)(d))
+#define ST(s) ((sq_stmt *)(s))
+
+static void sq_close(db *dd)
 {
-	if (!d)
-		return;
+	sq_db *d = SQ(dd);
 	for (int i = 0; i < STMT_CACHE; i++) {
 		if (d->cache[i]) {
 			sqlite3_finalize(d->cache[i]->st);
@@ -109,19 +118,7 @@ void db_close(db *d)
 	free(d);
 }
 
-enum db_kind db_kind(const db *d)
-{
-	(void)d;
-	return DB_SQLITE;
-}
-
-const char *db_kind_name(const db *d)
-{
-	(void)d;
-	return "sqlite";
-}
-
-static db_stmt *prepare_new(db *d, const char *sql)
+static sq_stmt *prepare_new(sq_db *d, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
@@ -130,22 +127,24 @@ static db_stmt *prepare_new(db *d, const char *sql)
 		log_error("prepare failed: %s -- %s", d->errmsg, sql);
 		return NULL;
 	}
-	db_stmt *s = xcalloc(1, sizeof(*s));
+	sq_stmt *s = xcalloc(1, sizeof(*s));
+	s->base.ops = &sqlite_ops;
 	s->st = st;
 	s->owner = d;
 	return s;
 }
 
-db_stmt *db_prepare(db *d, const char *sql)
+static db_stmt *sq_prepare(db *dd, const char *sql)
 {
+	sq_db *d = SQ(dd);
 	uint32_t h = hash_str(sql);
-	db_stmt **slot = &d->cache[h & (STMT_CACHE - 1)];
-	db_stmt *s = *slot;
+	sq_stmt **slot = &d->cache[h & (STMT_CACHE - 1)];
+	sq_stmt *s = *slot;
 	if (s && s->hash == h && !s->in_use && !strcmp(s->sql, sql)) {
 		s->in_use = true;
-		return s;
+		return &s->base;
 	}
-	db_stmt *fresh = prepare_new(d, sql);
+	sq_stmt *fresh = prepare_new(d, sql);
 	if (!fresh)
 		return NULL;
 	fresh->in_use = true;
@@ -160,13 +159,12 @@ db_stmt *db_prepare(db *d, const char *sql)
 		fresh->hash = h;
 		*slot = fresh;
 	}
-	return fresh;
+	return &fresh->base;
 }
 
-void db_done(db_stmt *s)
+static void sq_done(db_stmt *ss)
 {
-	if (!s)
-		return;
+	sq_stmt *s = ST(ss);
 	sqlite3_reset(s->st);
 	sqlite3_clear_bindings(s->st);
 	if (s->sql) {
@@ -179,83 +177,77 @@ void db_done(db_stmt *s)
 
 static int bind_rc(db_stmt *s, int rc)
 {
-	return rc == SQLITE_OK ? DB_OK : map_error(s->owner, rc);
+	return rc == SQLITE_OK ? DB_OK : map_error(ST(s)->owner, rc);
 }
 
-int db_bind_int(db_stmt *s, int idx, int64_t v)
+static int sq_bind_int(db_stmt *s, int idx, int64_t v)
 {
-	return bind_rc(s, sqlite3_bind_int64(s->st, idx, v));
+	return bind_rc(s, sqlite3_bind_int64(ST(s)->st, idx, v));
 }
 
-int db_bind_double(db_stmt *s, int idx, double v)
+static int sq_bind_double(db_stmt *s, int idx, double v)
 {
-	return bind_rc(s, sqlite3_bind_double(s->st, idx, v));
+	return bind_rc(s, sqlite3_bind_double(ST(s)->st, idx, v));
 }
 
-int db_bind_text(db_stmt *s, int idx, const char *v, size_t len)
+static int sq_bind_text(db_stmt *s, int idx, const char *v, size_t len)
 {
-	return bind_rc(s, sqlite3_bind_text(s->st, idx, v, (int)len, SQLITE_TRANSIENT));
+	return bind_rc(s, sqlite3_bind_text(ST(s)->st, idx, v, (int)len, SQLITE_TRANSIENT));
 }
 
-int db_bind_str(db_stmt *s, int idx, const char *v)
+static int sq_bind_null(db_stmt *s, int idx)
 {
-	if (!v)
-		return db_bind_null(s, idx);
-	return db_bind_text(s, idx, v, strlen(v));
+	return bind_rc(s, sqlite3_bind_null(ST(s)->st, idx));
 }
 
-int db_bind_null(db_stmt *s, int idx)
+static int sq_step(db_stmt *s)
 {
-	return bind_rc(s, sqlite3_bind_null(s->st, idx));
-}
-
-int db_step(db_stmt *s)
-{
-	int rc = sqlite3_step(s->st);
+	int rc = sqlite3_step(ST(s)->st);
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
 	if (rc == SQLITE_DONE)
 		return DB_DONE;
-	return map_error(s->owner, rc);
+	return map_error(ST(s)->owner, rc);
 }
 
-int db_col_count(db_stmt *s)
+static int sq_col_count(db_stmt *s)
 {
-	return sqlite3_column_count(s->st);
+	return sqlite3_column_count(ST(s)->st);
 }
 
-const char *db_col_name(db_stmt *s, int col)
+static const char *sq_col_name(db_stmt *s, int col)
 {
-	return sqlite3_column_name(s->st, col);
+	return sqlite3_column_name(ST(s)->st, col);
 }
 
-bool db_col_is_null(db_stmt *s, int col)
+static bool sq_col_is_null(db_stmt *s, int col)
 {
-	return sqlite3_column_type(s->st, col) == SQLITE_NULL;
+	return sqlite3_column_type(ST(s)->st, col) == SQLITE_NULL;
 }
 
-int64_t db_col_int(db_stmt *s, int col)
+static int64_t sq_col_int(db_stmt *s, int col)
 {
-	return sqlite3_column_int64(s->st, col);
+	return sqlite3_column_int64(ST(s)->st, col);
 }
 
-double db_col_double(db_stmt *s, int col)
+static double sq_col_double(db_stmt *s, int col)
 {
-	return sqlite3_column_double(s->st, col);
+	return sqlite3_column_double(ST(s)->st, col);
 }
 
-const char *db_col_text(db_stmt *s, int col)
+static const char *sq_col_text(db_stmt *s, int col)
 {
-	return (const char *)sqlite3_column_text(s->st, col);
+	return (const char *)sqlite3_column_text(ST(s)->st, col);
 }
 
-size_t db_col_len(db_stmt *s, int col)
+static size_t sq_col_len(db_stmt *s, int col)
 {
-	return (size_t)sqlite3_column_bytes(s->st, col);
+	return (size_t)sqlite3_column_bytes(ST(s)->st, col);
 }
 
-int db_exec(db *d, const char *sql)
+static int sq_exec(db *dd, const char *sql)
 {
+	sq_db *d = SQ(dd);
 	char *err = NULL;
 	int rc = sqlite3_exec(d->h, sql, NULL, NULL, &err);
 	if (rc != SQLITE_OK) {
@@ -268,46 +260,75 @@ int db_exec(db *d, const char *sql)
 	return DB_OK;
 }
 
-int64_t db_query_int(db *d, const char *sql, int64_t def)
+static int sq_begin(db *d)
 {
-	db_stmt *s = db_prepare(d, sql);
-	if (!s)
-		return def;
-	int64_t v = def;
-	if (db_step(s) == DB_ROW && !db_col_is_null(s, 0))
-		v = db_col_int(s, 0);
-	db_done(s);
-	return v;
+	return sq_exec(d, "BEGIN IMMEDIATE");
 }
 
-int db_begin(db *d)
+static int sq_commit(db *d)
 {
-	return db_exec(d, "BEGIN IMMEDIATE");
+	return sq_exec(d, "COMMIT");
 }
 
-int db_commit(db *d)
+static int sq_rollback(db *d)
 {
-	return db_exec(d, "COMMIT");
-}
-
-int db_rollback(db *d)
-{
-	if (sqlite3_get_autocommit(d->h))
+	if (sqlite3_get_autocommit(SQ(d)->h))
 		return DB_OK;
-	return db_exec(d, "ROLLBACK");
+	return sq_exec(d, "ROLLBACK");
 }
 
-int db_errcode(db *d)
+static int sq_errcode(db *d)
 {
-	return d->errcode;
+	return SQ(d)->errcode;
 }
 
-const char *db_errmsg(db *d)
+static const char *sq_errmsg(db *d)
 {
-	return d->errmsg;
+	return SQ(d)->errmsg;
 }
 
-int64_t db_changes(db *d)
+static int64_t sq_changes(db *d)
 {
-	return sqlite3_changes64(d->h);
+	return sqlite3_changes64(SQ(d)->h);
 }
+
+static bool sq_has_column(db *d, const char *table, const char *col)
+{
+	sqlite3_stmt *st = NULL;
+	bool found = false;
+	if (sqlite3_prepare_v2(SQ(d)->h, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static const db_ops sqlite_ops = {
+	.kind = DB_SQLITE,
+	.name = "sqlite",
+	.close = sq_close,
+	.prepare = sq_prepare,
+	.bind_int = sq_bind_int,
+	.bind_double = sq_bind_double,
+	.bind_text = sq_bind_text,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.col_count = sq_col_count,
+	.col_name = sq_col_name,
+	.col_is_null = sq_col_is_null,
+	.col_int = sq_col_int,
+	.col_double = sq_col_double,
+	.col_text = sq_col_text,
+	.col_len = sq_col_len,
+	.done = sq_done,
+	.exec = sq_exec,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.errcode = sq_errcode,
+	.errmsg = sq_errmsg,
+	.changes = sq_changes,
+	.has_column = sq_has_column,
+};
