@@ -9,6 +9,7 @@
 #include "../modules/modules.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,7 +26,8 @@ int cmd_open_data(const cmd_opts *o, bool create)
 		fprintf(stderr, "rapport: %s is not a folder\n", o->data);
 		return -1;
 	}
-	if (!create) {
+	const char *url = getenv("RAPPORT_DATABASE_URL");
+	if (!create && !(url && *url)) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/rapport.db", o->data);
 		if (stat(path, &st) != 0) {

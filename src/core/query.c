@@ -2,6 +2,7 @@
 #include "query.h"
 #include "value.h"
 #include "acl.h"
+#include "search_index.h"
 #include "../util/utf8.h"
 #include "../util/xalloc.h"
 
@@ -241,7 +242,57 @@ static bool fts_expression(const char *text, buf *out)
 	return any;
 }
 
-bool query_add_search(const auth_session *who, const entity_def *e, const char *text, sqlb *w)
+/* SQLite: the FTS5 index, restricted to the visible columns when some are hidden. */
+static bool fts_condition(const auth_session *who, const entity_def *e, bool hidden, const char *text, sqlb *w)
+{
+	buf expr = BUF_INIT;
+	if (hidden) {
+		/* match only in the columns the caller may see: {a b c} : (...) */
+		buf_addc(&expr, '{');
+		for (const field_def *f = e->fields; f->name; f++)
+			if ((f->flags & F_SEARCH) && !acl_field_hidden(who, e, f))
+				buf_addf(&expr, "%s ", f->name);
+		buf_adds(&expr, "} : (");
+	}
+	bool any = fts_expression(text, &expr);
+	if (any) {
+		if (hidden)
+			buf_addc(&expr, ')');
+		sqlb_addf(w, " AND t.id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ", e->name, e->name);
+		sqlb_text(w, buf_str(&expr));
+		sqlb_add(w, ")");
+	}
+	buf_free(&expr);
+	return any;
+}
+
+/* Too short for an index (one character), or no index for the caller's view: scan. */
+static void scan_condition(const auth_session *who, const entity_def *e, const char *text, sqlb *w)
+{
+	buf pat = BUF_INIT;
+	while (*text && isspace((unsigned char)*text))
+		text++;
+	size_t n = strlen(text);
+	while (n && isspace((unsigned char)text[n - 1]))
+		n--;
+	char *trimmed = xstrndup(text, n);
+	escape_like(&pat, trimmed);
+	free(trimmed);
+	sqlb_add(w, " AND (");
+	bool first = true;
+	for (const field_def *f = e->fields; f->name; f++) {
+		if (!(f->flags & F_SEARCH) || acl_field_hidden(who, e, f))
+			continue;
+		sqlb_addf(w, "%st.%s LIKE ", first ? "" : " OR ", f->name);
+		sqlb_text(w, buf_str(&pat));
+		sqlb_add(w, " ESCAPE '\\'");
+		first = false;
+	}
+	sqlb_add(w, ")");
+	buf_free(&pat);
+}
+
+bool query_add_search(db *d, const auth_session *who, const entity_def *e, const char *text, sqlb *w)
 {
 	int searchable = 0, hidden = 0;
 	for (const field_def *f = e->fields; f->name; f++) {
@@ -254,42 +305,10 @@ bool query_add_search(const auth_session *who, const entity_def *e, const char *
 	}
 	if (!searchable)
 		return false;
-	buf expr = BUF_INIT;
-	if (hidden) {
-		/* match only in the columns the caller may see: {a b c} : (...) */
-		buf_addc(&expr, '{');
-		for (const field_def *f = e->fields; f->name; f++)
-			if ((f->flags & F_SEARCH) && !acl_field_hidden(who, e, f))
-				buf_addf(&expr, "%s ", f->name);
-		buf_adds(&expr, "} : (");
-	}
-	if (fts_expression(text, &expr)) {
-		if (hidden)
-			buf_addc(&expr, ')');
-		sqlb_addf(w, " AND t.id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ", e->name, e->name);
-		sqlb_text(w, buf_str(&expr));
-		sqlb_add(w, ")");
-	} else {
-		/* a single character: too short for the index, scan the fields */
-		buf pat = BUF_INIT;
-		const char *s = text;
-		while (*s && isspace((unsigned char)*s))
-			s++;
-		escape_like(&pat, s);
-		sqlb_add(w, " AND (");
-		bool first = true;
-		for (const field_def *f = e->fields; f->name; f++) {
-			if (!(f->flags & F_SEARCH) || acl_field_hidden(who, e, f))
-				continue;
-			sqlb_addf(w, "%st.%s LIKE ", first ? "" : " OR ", f->name);
-			sqlb_text(w, buf_str(&pat));
-			sqlb_add(w, " ESCAPE '\\'");
-			first = false;
-		}
-		sqlb_add(w, ")");
-		buf_free(&pat);
-	}
-	buf_free(&expr);
+	bool indexed = d && db_kind(d) == DB_POSTGRES ? !hidden && search_index_condition(e, text, w)
+						       : fts_condition(who, e, hidden > 0, text, w);
+	if (!indexed)
+		scan_condition(who, e, text, w);
 	return true;
 }
 
@@ -313,7 +332,7 @@ int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int
 		} else if (!strcmp(k, "q")) {
 			if (strlen(v) > 200)
 				return bad(op, "search text too long%s", "");
-			if (*v && !query_add_search(op->who, e, v, &q->where))
+			if (*v && !query_add_search(op->db, op->who, e, v, &q->where))
 				return bad(op, "%s cannot be searched", e->name);
 			q->has_search = *v != '\0';
 		} else if (!strcmp(k, "deleted")) {

@@ -42,6 +42,6 @@ void list_query_free(list_query *q);
 
 /* Adds the search condition for text to w (" AND t.id IN (...)"), matching
  * only fields visible to `who`; false when none is searchable. */
-bool query_add_search(const auth_session *who, const entity_def *e, const char *text, sqlb *w);
+bool query_add_search(db *d, const auth_session *who, const entity_def *e, const char *text, sqlb *w);
 
 #endif

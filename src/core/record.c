@@ -6,6 +6,7 @@
 #include "record.h"
 #include "acl.h"
 #include "audit.h"
+#include "search_index.h"
 #include "value.h"
 #include "../util/clock.h"
 #include "../util/xalloc.h"
@@ -568,7 +569,7 @@ json_t *record_create(ent_op *op, const entity_def *e, json_t *body)
 	if (!id)
 		goto fail;
 	out = record_load(op, e, id, false);
-	if (!out)
+	if (!out || search_reindex(op, e, id, out))
 		goto fail;
 	json_t *changes = audit_diff(e, NULL, out, NULL);
 	int arc = audit_write(op, e, id, "create", changes);
@@ -684,7 +685,7 @@ json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 	if (update_row(op, e, id, json_integer_value(ver), vals, n, owner_set ? &owner : NULL))
 		goto fail;
 	out = record_load(op, e, id, false);
-	if (!out)
+	if (!out || search_reindex(op, e, id, out))
 		goto fail;
 	json_t *changes = audit_diff(e, old, out, patch);
 	if (!json_array_size(changes)) {
@@ -823,7 +824,7 @@ int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *value
 		       ov && (e->flags & E_OWNED) ? &owner : NULL))
 		goto fail;
 	now = record_load(op, e, id, false);
-	if (!now)
+	if (!now || search_reindex(op, e, id, now))
 		goto fail;
 	json_t *changes = audit_diff(e, old, now, values);
 	rc = json_array_size(changes) ? audit_write(op, e, id, action, changes) : 0;

@@ -100,7 +100,7 @@ static int store(db *d, const char *name, const char *zh, const char *en, json_t
 		? db_prepare(d, "INSERT INTO roles(name, label_zh, label_en, grants, field_rules, builtin, is_admin, "
 				"updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 		: db_prepare(d, "UPDATE roles SET label_zh = coalesce(?2, label_zh), label_en = coalesce(?3, label_en), "
-				"grants = ?4, field_rules = coalesce(?5, field_rules), updated_at = ?8 "
+				"grants = ?4, field_rules = coalesce(?5, field_rules), updated_at = ?6 "
 				"WHERE name = ?1");
 	int rc = DB_ERR;
 	if (s) {
@@ -112,8 +112,10 @@ static int store(db *d, const char *name, const char *zh, const char *en, json_t
 		if (insert) {
 			db_bind_int(s, 6, builtin);
 			db_bind_int(s, 7, admin);
+			db_bind_str(s, 8, now);
+		} else {
+			db_bind_str(s, 6, now);
 		}
-		db_bind_str(s, 8, now);
 		rc = db_step(s);
 		db_done(s);
 	}

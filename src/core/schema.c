@@ -11,6 +11,7 @@
  */
 #include "entity.h"
 #include "schema_int.h"
+#include "search_index.h"
 #include "../util/buf.h"
 #include "../util/log.h"
 
@@ -119,8 +120,25 @@ static void search_cols(buf *b, const entity_def *e, const char *prefix)
 	}
 }
 
+/* PostgreSQL: the engine-maintained search columns and their GIN index. */
+static int sync_search_columns(db *d, const entity_def *e)
+{
+	buf q = BUF_INIT;
+	int rc = 0;
+	if (!has_column(d, e->name, "search_text")) {
+		buf_addf(&q, "ALTER TABLE %s ADD COLUMN search_text TEXT; ALTER TABLE %s ADD COLUMN search_grams TEXT[]; "
+			     "CREATE INDEX IF NOT EXISTS %s_search ON %s USING gin (search_grams);",
+			 e->name, e->name, e->name, e->name);
+		rc = db_exec(d, buf_str(&q));
+	}
+	buf_free(&q);
+	return rc;
+}
+
 static int sync_search(db *d, const entity_def *e)
 {
+	if (db_kind(d) == DB_POSTGRES)
+		return search_index_needed(d, e) ? sync_search_columns(d, e) : 0;
 	buf cols = BUF_INIT, q = BUF_INIT;
 	search_cols(&cols, e, "");
 	int rc = 0;

@@ -79,7 +79,8 @@ json_t *share_add(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 	char now[32];
 	clock_format_iso(clock_now_ms(), now, sizeof(now));
 	db_stmt *s = db_prepare(op->db, "INSERT INTO record_shares(entity, record_id, user_id, access, created_by, "
-					"created_at) SELECT ?, ?, id, ?, ?, ? FROM users WHERE id = ? AND disabled = 0 "
+					"created_at) SELECT ?, CAST(? AS BIGINT), id, ?, CAST(? AS BIGINT), ? FROM users "
+					"WHERE id = ? AND disabled = 0 "
 					"ON CONFLICT(entity, record_id, user_id) DO UPDATE SET access = excluded.access");
 	int rc = DB_ERR;
 	if (s) {

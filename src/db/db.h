@@ -35,14 +35,18 @@ enum {
 
 enum db_kind { DB_SQLITE, DB_POSTGRES };
 
-/* Where db_thread() connects: a data folder (SQLite file DIR/rapport.db). */
+/* Where db_thread() connects: PostgreSQL when RAPPORT_DATABASE_URL is set
+ * (postgres://user:pass@host:port/db), else the SQLite file DIR/rapport.db. */
 int db_configure(const char *data_dir);
+/* True when db_configure chose PostgreSQL. */
+bool db_configured_postgres(void);
 /* This thread's connection, or NULL (logged) when it cannot be opened. */
 db *db_thread(void);
 /* Closes this thread's connection now (it is reopened on next use). */
 void db_thread_close(void);
 
 int db_open_sqlite(db **out, const char *path);
+int db_open_postgres(db **out, const char *url);
 void db_close(db *d);
 enum db_kind db_kind(const db *d);
 const char *db_kind_name(const db *d);

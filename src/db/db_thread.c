@@ -15,6 +15,7 @@
 #include <string.h>
 
 static char *db_path;
+static char *db_url;
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
@@ -35,7 +36,15 @@ int db_configure(const char *data_dir)
 	free(db_path);
 	db_path = xmalloc(n);
 	snprintf(db_path, n, "%s/rapport.db", data_dir);
+	const char *url = getenv("RAPPORT_DATABASE_URL");
+	free(db_url);
+	db_url = url && *url ? xstrdup(url) : NULL;
 	return 0;
+}
+
+bool db_configured_postgres(void)
+{
+	return db_url != NULL;
 }
 
 db *db_thread(void)
@@ -48,7 +57,7 @@ db *db_thread(void)
 		log_error("db_thread: database not configured");
 		return NULL;
 	}
-	if (db_open_sqlite(&d, db_path))
+	if (db_url ? db_open_postgres(&d, db_url) : db_open_sqlite(&d, db_path))
 		return NULL;
 	pthread_setspecific(conn_key, d);
 	return d;

@@ -13,7 +13,7 @@
  * Queries with fewer than two word characters produce no tokens; callers scan.
  */
 #include "db_int.h"
-#include "../util/utf8.h"
+#include "../util/bigram.h"
 
 #include <string.h>
 
@@ -38,30 +38,14 @@ static int bigram_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *t
 			   int (*emit)(void *, int, const char *, int, int, int))
 {
 	(void)t; (void)flags;
-	const unsigned char *p = (const unsigned char *)text;
-	size_t len = n > 0 ? (size_t)n : 0, i = 0;
-	char prev[4];
-	size_t prev_len = 0;
-	int prev_start = 0;
-	while (i < len) {
-		uint32_t cp;
-		size_t cl = utf8_decode(p + i, len - i, &cp);
-		if (utf8_is_word(cp)) {
-			char cur[4];
-			size_t cur_len = utf8_encode(utf8_fold(cp), cur);
-			if (prev_len) {
-				char tok[8];
-				memcpy(tok, prev, prev_len);
-				memcpy(tok + prev_len, cur, cur_len);
-				int rc = emit(ctx, 0, tok, (int)(prev_len + cur_len), prev_start, (int)(i + cl));
-				if (rc != SQLITE_OK)
-					return rc;
-			}
-			memcpy(prev, cur, cur_len);
-			prev_len = cur_len;
-			prev_start = (int)i;
-		}
-		i += cl;
+	bigram_iter it;
+	char tok[8];
+	size_t len, start, end;
+	bigram_init(&it, text, n > 0 ? (size_t)n : 0);
+	while (bigram_next(&it, tok, &len, &start, &end)) {
+		int rc = emit(ctx, 0, tok, (int)len, (int)start, (int)end);
+		if (rc != SQLITE_OK)
+			return rc;
 	}
 	return SQLITE_OK;
 }
