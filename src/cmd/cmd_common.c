@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int cmd_open_data(const cmd_opts *o, bool create)
 {
@@ -45,17 +46,30 @@ int cmd_open_data(const cmd_opts *o, bool create)
 	}
 	db_configure(o->data);
 	db *d = db_thread();
+	/* a database server that is still starting gets half a minute, with back-off */
+	for (int wait_ms = 250, waited = 0; !d && db_configured_postgres() && waited < 30000; wait_ms *= 2) {
+		if (wait_ms > 4000)
+			wait_ms = 4000;
+		fprintf(stderr, "rapport: the database is unreachable; retrying in %.1f s\n", wait_ms / 1000.0);
+		usleep((useconds_t)wait_ms * 1000);
+		waited += wait_ms;
+		d = db_thread();
+	}
 	if (!d) {
-		fprintf(stderr, "rapport: cannot open the database in %s\n", o->data);
+		fprintf(stderr, "rapport: cannot open the database%s%s\n", db_configured_postgres() ? "" : " in ",
+			db_configured_postgres() ? " (RAPPORT_DATABASE_URL)" : o->data);
 		return -1;
 	}
+	/* several servers starting at once: one brings the schema up to date */
+	db_schema_lock(d, true);
+	int rc = 0;
 	if (migrate_all(d) < 0) {
 		fprintf(stderr, "rapport: migration failed: %s\n", db_errmsg(d));
-		return -1;
-	}
-	if (option_lists_seed(d) || entity_sync_schema(d) || roles_seed(d)) {
+		rc = -1;
+	} else if (option_lists_seed(d) || entity_sync_schema(d) || roles_seed(d)) {
 		fprintf(stderr, "rapport: cannot bring the schema up to date: %s\n", db_errmsg(d));
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	db_schema_lock(d, false);
+	return rc;
 }

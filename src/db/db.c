@@ -159,3 +159,10 @@ const char *db_sql_json_values(db *d, const char *expr, char *out, size_t n)
 		snprintf(out, n, "json_each(%s)", expr);
 	return out;
 }
+
+int db_schema_lock(db *d, bool lock)
+{
+	if (db_kind(d) != DB_POSTGRES)
+		return DB_OK; /* SQLite: each migration is an immediate (exclusive) transaction */
+	return db_exec(d, lock ? "SELECT pg_advisory_lock(7274267)" : "SELECT pg_advisory_unlock(7274267)");
+}
