@@ -133,7 +133,12 @@ void api_run(api_ctx *c, const api_route *r)
 	}
 	if (c->cookie_session) {
 		auth_session *s = arena_alloc(c->a, sizeof(*s));
-		if (auth_session_find(c->db, c->cookie_session, s) == 0) {
+		int found = auth_session_find(c->db, c->cookie_session, s);
+		if (found == AUTH_SESSION_ERROR) {
+			api_db_error(c, DB_ERR_BUSY);
+			return;
+		}
+		if (found == 0) {
 			c->session = s;
 			by_cookie = true;
 		}

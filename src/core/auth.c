@@ -112,10 +112,13 @@ static int load_user(db *d, const char *username, auth_user *u, char *hash, size
 				   "password_hash, disabled, coalesce(department_id, 0), coalesce(manager_id, 0) "
 				   "FROM users WHERE username = ?");
 	if (!s)
-		return -1;
+		return -2;
 	db_bind_str(s, 1, username);
 	int rc = -1;
-	if (db_step(s) == DB_ROW) {
+	int step = db_step(s);
+	if (step < 0)
+		rc = -2;
+	if (step == DB_ROW) {
 		u->id = db_col_int(s, 0);
 		copy_col(s, 1, u->username, sizeof(u->username));
 		copy_col(s, 2, u->name, sizeof(u->name));
@@ -146,7 +149,10 @@ enum auth_result auth_login(db *d, const char *username, const char *password, c
 	char hash[crypto_pwhash_STRBYTES] = "";
 	bool disabled = false;
 	memset(out, 0, sizeof(*out));
-	int found = load_user(d, username, &out->user, hash, sizeof(hash), &disabled) == 0;
+	int loaded = load_user(d, username, &out->user, hash, sizeof(hash), &disabled);
+	if (loaded == -2)
+		return AUTH_ERROR;
+	int found = loaded == 0;
 	if (!found && !dummy_hash[0])
 		auth_hash_password("not a password anyone has", dummy_hash, sizeof(dummy_hash));
 	bool ok = auth_verify_password(found ? hash : dummy_hash, password) && found;
@@ -194,13 +200,16 @@ int auth_session_find(db *d, const char *token, auth_session *out)
 				   "WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? "
 				   "AND u.disabled = 0");
 	if (!s)
-		return -1;
+		return AUTH_SESSION_ERROR;
 	db_bind_str(s, 1, out->token_hash);
 	db_bind_int(s, 2, now);
 	db_bind_int(s, 3, now - AUTH_IDLE_MS);
 	int rc = -1;
 	int64_t last_seen = 0;
-	if (db_step(s) == DB_ROW) {
+	int step = db_step(s);
+	if (step < 0)
+		rc = AUTH_SESSION_ERROR;
+	if (step == DB_ROW) {
 		auth_user *u = &out->user;
 		u->id = db_col_int(s, 0);
 		copy_col(s, 1, u->username, sizeof(u->username));

@@ -55,7 +55,9 @@ bool auth_secret_equal(const char *a, const char *b);
  * a session; the raw token for the cookie goes to token_out. */
 enum auth_result auth_login(db *d, const char *username, const char *password, const char *address,
 			    char token_out[AUTH_TOKEN_HEX], auth_session *out);
-/* Finds the live session of a raw token; 0 when found, -1 when not (or expired). */
+#define AUTH_SESSION_ERROR (-2)
+/* Finds the live session of a raw token; 0 when found, -1 when not (or
+ * expired), AUTH_SESSION_ERROR when the database failed (answer 503, not 401). */
 int auth_session_find(db *d, const char *token, auth_session *out);
 int auth_logout(db *d, const char *token_hash);
 /* Ends every session of a user (disabled, password reset). */
