@@ -18,6 +18,8 @@ static const command commands[] = {
 	{ "init", cmd_init, 0, "init    --data DIR [--demo]        create a new database with the admin user" },
 	{ "serve", cmd_serve, 0, "serve   --data DIR [--listen HOST:PORT]  serve the web app and API (127.0.0.1:8080)" },
 	{ "migrate", cmd_migrate, 0, "migrate --data DIR                 apply pending schema migrations" },
+	{ "dump", cmd_dump, 1, "dump    --data DIR OUT               every record and setting to a portable file" },
+	{ "load", cmd_load, 1, "load    --data DIR IN                a dump into a new, empty database (either kind)" },
 	{ "jobs", cmd_jobs, 1, "jobs run --data DIR [--at ISO] [--force]  run the daily jobs due at that moment" },
 };
 
