@@ -112,7 +112,7 @@ static int make_customer(ent_op *op, int i)
 		snprintf(date, sizeof(date), "%.10s", when);
 		json_t *o = create(op, &opportunities_entity,
 				   json_pack("{s:I,s:s,s:{s:I,s:s},s:s,s:s}", "customer_id", cid, "name", name, "amount",
-					     "amount", (json_int_t)(50000 + rnd(5000)) * 100000 / 10, "currency", "CNY",
+					     "amount", (json_int_t)(5 + rnd(495)) * 1000000, "currency", "CNY",
 					     "stage", stages[stage], "expected_close_on", date));
 		if (!o)
 			return -1;
