@@ -399,9 +399,15 @@ static int check_duplicates(ent_op *op, const entity_def *e, parsed *vals, int n
 			if (rc < 0)
 				return op_db_fail(op, rc);
 			if (existing) {
-				op_fail(op, 409, "duplicate", "a record with the same %s already exists", *k);
+				/* name the record only to those who may see it: no hints across scopes */
+				json_t *visible = load(op, e, existing, 1, false);
+				ent_error_clear(&op->err);
+				op_fail(op, 409, "duplicate", visible ? "a record with the same %s already exists"
+								     : "a colleague already has a record with the same %s", *k);
 				op->err.fields = json_pack("{s:s}", *k, "duplicate");
-				op->err.extra = json_pack("{s:I,s:s}", "existing_id", (json_int_t)existing, "field", *k);
+				op->err.extra = visible ? json_pack("{s:I,s:s}", "existing_id", (json_int_t)existing, "field", *k)
+							: json_pack("{s:s}", "field", *k);
+				json_decref(visible);
 				return -1;
 			}
 		}
