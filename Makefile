@@ -24,7 +24,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 WEB_SRC  := $(shell find web -type f -not -path 'web/dist/*' 2>/dev/null) package-lock.json
 DEPS_OK  := $(BUILD)/.deps-ok
 
-.PHONY: all run test asan unit test-unit test-api test-api-asan test-e2e clang-check deps bench clean web check-banned
+.PHONY: all run test asan unit test-unit test-api test-api-pg test-api-asan test-e2e clang-check deps bench clean web check-banned
 
 all: $(DEPS_OK) $(BUILD)/rapport
 
@@ -77,6 +77,10 @@ test-unit: $(BUILD)/unit_tests
 
 test-api: all
 	RAPPORT_BIN=$(BUILD)/rapport node --test --test-concurrency=2 tests/api/
+
+# the same suite with every server on its own PostgreSQL database (needs RAPPORT_TEST_PG_URL)
+test-api-pg: all
+	RAPPORT_BIN=$(BUILD)/rapport RAPPORT_TEST_BACKEND=postgres node --test --test-concurrency=2 tests/api/
 
 test-api-asan: asan
 	RAPPORT_BIN=build/asan/rapport ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
