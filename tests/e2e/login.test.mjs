@@ -3,6 +3,7 @@
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { gzipSync } from 'node:zlib'
 import { ADMIN_PASSWORD, ADMIN_USERNAME, startServer } from './server.mjs'
 import { launchBrowser, watchPageProblems } from './browser.mjs'
 
@@ -98,6 +99,33 @@ test('a wrong password shows the error; then signing in returns to the intended 
     await page.waitForURL((url) => url.pathname === '/customers')
     await page.locator(byTestId('app-sidebar')).waitFor()
 
+    assert.deepEqual(problems, [])
+  } finally {
+    await context.close()
+  }
+})
+
+test('the login page loads at most 300 KB of gzipped JavaScript', { timeout: 60_000 }, async () => {
+  const { context, page, problems } = await openPage()
+  try {
+    const scripts = new Map()
+    page.on('response', (response) => {
+      if (response.request().resourceType() === 'script') scripts.set(response.url(), response)
+    })
+    await page.goto('/login')
+    await page.locator(byTestId('login-submit')).waitFor()
+    await page.waitForLoadState('networkidle')
+
+    let total = 0
+    for (const response of scripts.values()) {
+      // What goes over the wire: the server's gzip when it sends one, else gzip -9 of the body.
+      const encoded = (await response.headerValue('content-encoding')) === 'gzip'
+      const length = Number(await response.headerValue('content-length'))
+      total += encoded && length > 0 ? length : gzipSync(await response.body(), { level: 9 }).length
+    }
+    assert.ok(scripts.size > 0, 'the page loaded scripts')
+    assert.ok(total <= 300 * 1024, `login page JS is ${(total / 1024).toFixed(1)} KB gzipped (budget 300 KB)`)
+    if (process.env.RAPPORT_E2E_LOG === '1') console.log(`login page JS: ${(total / 1024).toFixed(1)} KB gzipped, ${scripts.size} files`)
     assert.deepEqual(problems, [])
   } finally {
     await context.close()

@@ -83,16 +83,17 @@ async function stopChild(child) {
 }
 
 /**
- * Starts a server on a fresh database.
+ * Starts a server on a fresh database; with demo: true, `init --demo` fills it with the
+ * demo company (300 customers with contacts, opportunities, follow-ups, leads, products).
  * Returns { baseUrl, dataDir, output, stop }; call stop() in after().
  */
-export async function startServer({ env = {} } = {}) {
+export async function startServer({ env = {}, demo = false } = {}) {
   const bin = serverBinary()
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rapport-e2e-'))
   const childEnv = { ...process.env, RAPPORT_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env }
 
   try {
-    await execFileAsync(bin, ['init', '--data', dataDir], { env: childEnv, timeout: 60_000 })
+    await execFileAsync(bin, ['init', '--data', dataDir, ...(demo ? ['--demo'] : [])], { env: childEnv, timeout: 60_000 })
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true })
     throw new Error(`rapport init failed: ${error.stderr || error.message}`)

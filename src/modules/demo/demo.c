@@ -73,8 +73,8 @@ static int make_customer(ent_op *op, int i)
 {
 	char name[160], phone[32], when[32], next[32], date[16];
 	int city = (int)rnd(sizeof(cities) / sizeof(cities[0]));
-	if (i % 9 == 8)
-		snprintf(name, sizeof(name), "%s", en_names[(i / 9) % 10]);
+	if (i % 9 == 8 && i / 9 < 10) /* each English name once: the demo has no duplicates */
+		snprintf(name, sizeof(name), "%s", en_names[i / 9]);
 	else
 		snprintf(name, sizeof(name), "%s%s%s有限公司", cities[city][1], PICK(brand), PICK(trade));
 	snprintf(phone, sizeof(phone), "0%d-%04u %04u", 10 + (int)rnd(90), rnd(10000), rnd(10000));

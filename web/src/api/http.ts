@@ -22,13 +22,28 @@ export class ApiError extends Error {
   readonly status: number
   readonly code: string
   readonly fields: Record<string, string>
+  /** Everything else the server put in the error object (e.g. existing_id, current_version). */
+  readonly details: Record<string, unknown>
 
-  constructor(status: number, code: string, message: string, fields: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    fields: Record<string, string> = {},
+    details: Record<string, unknown> = {},
+  ) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.fields = fields
+    this.details = details
+  }
+
+  /** A numeric detail such as existing_id or current_version, if the server sent one. */
+  detailNumber(key: string): number | undefined {
+    const value = this.details[key]
+    return typeof value === 'number' ? value : undefined
   }
 }
 
@@ -103,8 +118,8 @@ export async function request<T>(method: HttpMethod, path: string, options: Requ
 
   if (response.status === 401 && !options.ignoreUnauthorized) unauthorizedHandler()
   if (isApiErrorBody(payload)) {
-    const { code, message, fields } = payload.error
-    throw new ApiError(response.status, code, message, fields)
+    const { code, message, fields, ...details } = payload.error
+    throw new ApiError(response.status, code, message, fields, details)
   }
   throw new ApiError(response.status, 'http_error', response.statusText || `HTTP ${response.status}`)
 }

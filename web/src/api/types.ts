@@ -36,6 +36,8 @@ export interface ApiErrorBody {
     code: string
     message: string
     fields?: Record<string, string>
+    /** e.g. existing_id and field (409 duplicate), current_version (409 stale version). */
+    [detail: string]: unknown
   }
 }
 

@@ -1,5 +1,7 @@
-// The CRM's areas, in sidebar order. Each one is a lazy-loaded route; areas not
-// built yet share the generic "coming soon" view until their own view lands.
+// The CRM's areas, in sidebar order. Each one is a lazy-loaded route. An area backed
+// by an entity gets the generic list and detail views (which fall back to "coming
+// soon" while the server does not declare the entity yet); the others share the
+// "coming soon" view until their own view lands.
 // Icons live in components/areaIcons.ts so the login page does not load them.
 
 import type { RouteComponent } from 'vue-router'
@@ -20,26 +22,38 @@ export interface Area {
 }
 
 const comingSoon = () => import('@/views/ComingSoonView.vue')
+const entityList = () => import('@/views/entity/EntityListView.vue')
 
 export const AREAS: readonly Area[] = [
   { key: 'dashboard', path: '/dashboard', view: comingSoon },
-  { key: 'customers', path: '/customers', entity: 'customers', view: comingSoon },
-  { key: 'contacts', path: '/contacts', entity: 'contacts', view: comingSoon },
-  { key: 'leads', path: '/leads', entity: 'leads', view: comingSoon },
-  { key: 'opportunities', path: '/opportunities', entity: 'opportunities', view: comingSoon },
-  { key: 'activities', path: '/activities', entity: 'activities', view: comingSoon },
-  { key: 'products', path: '/products', entity: 'products', view: comingSoon },
-  { key: 'quotes', path: '/quotes', entity: 'quotes', view: comingSoon },
-  { key: 'orders', path: '/orders', entity: 'orders', view: comingSoon },
-  { key: 'contracts', path: '/contracts', entity: 'contracts', view: comingSoon },
-  { key: 'payments', path: '/payments', entity: 'payments', view: comingSoon },
-  { key: 'invoices', path: '/invoices', entity: 'invoices', view: comingSoon },
-  { key: 'tickets', path: '/tickets', entity: 'tickets', view: comingSoon },
-  { key: 'knowledge', path: '/knowledge', entity: 'articles', view: comingSoon },
-  { key: 'calendar', path: '/calendar', entity: 'events', view: comingSoon },
-  { key: 'announcements', path: '/announcements', entity: 'announcements', view: comingSoon },
-  { key: 'approvals', path: '/approvals', entity: 'approvals', view: comingSoon },
-  { key: 'expenses', path: '/expenses', entity: 'expenses', view: comingSoon },
+  { key: 'customers', path: '/customers', entity: 'customers', view: entityList },
+  { key: 'contacts', path: '/contacts', entity: 'contacts', view: entityList },
+  { key: 'leads', path: '/leads', entity: 'leads', view: entityList },
+  { key: 'opportunities', path: '/opportunities', entity: 'opportunities', view: entityList },
+  { key: 'activities', path: '/activities', entity: 'activities', view: entityList },
+  { key: 'products', path: '/products', entity: 'products', view: entityList },
+  { key: 'quotes', path: '/quotes', entity: 'quotes', view: entityList },
+  { key: 'orders', path: '/orders', entity: 'orders', view: entityList },
+  { key: 'contracts', path: '/contracts', entity: 'contracts', view: entityList },
+  { key: 'payments', path: '/payments', entity: 'payments', view: entityList },
+  { key: 'invoices', path: '/invoices', entity: 'invoices', view: entityList },
+  { key: 'tickets', path: '/tickets', entity: 'tickets', view: entityList },
+  { key: 'knowledge', path: '/knowledge', entity: 'articles', view: entityList },
+  { key: 'calendar', path: '/calendar', entity: 'events', view: entityList },
+  { key: 'announcements', path: '/announcements', entity: 'announcements', view: entityList },
+  { key: 'approvals', path: '/approvals', entity: 'approvals', view: entityList },
+  { key: 'expenses', path: '/expenses', entity: 'expenses', view: entityList },
   { key: 'reports', path: '/reports', view: comingSoon },
   { key: 'settings', path: '/settings', view: comingSoon },
 ]
+
+/** The list page of an entity, if the app has one ("/knowledge" for articles). */
+export function entityPath(entity: string): string | undefined {
+  return AREAS.find((area) => area.entity === entity)?.path
+}
+
+/** The detail page of a record, if its entity has pages. */
+export function recordPath(entity: string, id: unknown): string | undefined {
+  const path = entityPath(entity)
+  return path && id !== null && id !== undefined && id !== '' ? `${path}/${String(id)}` : undefined
+}

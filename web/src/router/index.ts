@@ -12,6 +12,8 @@ declare module 'vue-router' {
     /** i18n key of the page title. */
     titleKey?: string
     area?: AreaKey
+    /** The entity of a generic list or detail page. */
+    entity?: string
   }
 }
 
@@ -43,11 +45,23 @@ export const router = createRouter({
       component: () => import('@/layouts/AppLayout.vue'),
       children: [
         { path: '', redirect: HOME_PATH },
+        {
+          path: 'opportunities/board',
+          name: 'opportunities-board',
+          component: () => import('@/views/opportunities/PipelineBoardView.vue'),
+          meta: { titleKey: 'nav.opportunities', area: 'opportunities', entity: 'opportunities' },
+        },
         ...AREAS.map((area) => ({
           path: area.path.slice(1),
           name: area.key,
           component: area.view,
-          meta: { titleKey: `nav.${area.key}`, area: area.key },
+          meta: { titleKey: `nav.${area.key}`, area: area.key, entity: area.entity },
+        })),
+        ...AREAS.filter((area) => area.entity).map((area) => ({
+          path: `${area.path.slice(1)}/:id(\\d+)`,
+          name: `${area.key}-detail`,
+          component: () => import('@/views/entity/EntityDetailView.vue'),
+          meta: { titleKey: `nav.${area.key}`, area: area.key, entity: area.entity },
         })),
         {
           path: ':pathMatch(.*)*',

@@ -1,0 +1,119 @@
+// Shared set-up for browser tests that work on records: one server and one browser per
+// test file, one login per file (through the real login form), and a small API client
+// that arranges data and checks what the UI did against the server's own answers.
+
+import assert from 'node:assert/strict'
+import { ADMIN_PASSWORD, ADMIN_USERNAME, startServer } from './server.mjs'
+import { launchBrowser, watchPageProblems } from './browser.mjs'
+
+export const byTestId = (id) => `[data-testid="${id}"]`
+
+/** A logged-in API client for arranging and verifying (cookie + CSRF header, like the app). */
+export async function apiSession(baseUrl) {
+  const login = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: ADMIN_USERNAME, password: ADMIN_PASSWORD }),
+  })
+  assert.equal(login.status, 200, 'API login')
+  const { csrf_token: csrf } = await login.json()
+  const cookie = login.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ')
+
+  async function call(method, path, body) {
+    const response = await fetch(`${baseUrl}/api${path}`, {
+      method,
+      headers: {
+        cookie,
+        'X-CSRF-Token': csrf,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await response.text()
+    return { status: response.status, body: text ? JSON.parse(text) : undefined }
+  }
+
+  /** Like call() but fails the test unless the answer is 2xx; returns the body. */
+  async function ok(method, path, body) {
+    const result = await call(method, path, body)
+    assert.ok(result.status >= 200 && result.status < 300, `${method} ${path} → ${result.status} ${JSON.stringify(result.body)}`)
+    return result.body
+  }
+
+  return {
+    call,
+    get: (path) => ok('GET', path),
+    post: (path, body) => ok('POST', path, body),
+    patch: (path, body) => ok('PATCH', path, body),
+  }
+}
+
+/**
+ * Starts the server (with the demo data unless demo: false) and Chromium, and logs in
+ * once through the login form. Returns { server, browser, context, page, problems, api, close }.
+ * The context keeps the session cookie; tests open their pages with page.goto().
+ */
+export async function startSession({ demo = true, locale = 'zh-CN' } = {}) {
+  const server = await startServer({ demo })
+  let browser
+  try {
+    browser = await launchBrowser()
+    const context = await browser.newContext({ baseURL: server.baseUrl, locale, viewport: { width: 1440, height: 900 } })
+    context.setDefaultTimeout(10_000)
+    // The UI language is remembered in localStorage; start every page in the one asked for.
+    await context.addInitScript((value) => {
+      try {
+        if (!window.localStorage.getItem('rapport.locale')) window.localStorage.setItem('rapport.locale', value)
+      } catch {
+        // storage disabled
+      }
+    }, locale)
+    const page = await context.newPage()
+    const problems = watchPageProblems(page)
+
+    await page.goto('/login')
+    await page.fill(byTestId('login-username'), ADMIN_USERNAME)
+    await page.fill(byTestId('login-password'), ADMIN_PASSWORD)
+    await page.click(byTestId('login-submit'))
+    await page.waitForURL((url) => url.pathname !== '/login')
+    await page.locator(byTestId('app-sidebar')).waitFor()
+
+    const api = await apiSession(server.baseUrl)
+    const close = async () => {
+      await context.close().catch(() => {})
+      await browser.close().catch(() => {})
+      await server.stop()
+    }
+    return { server, browser, context, page, problems, api, close }
+  } catch (error) {
+    await browser?.close().catch(() => {})
+    await server.stop()
+    throw error
+  }
+}
+
+/** Picks an option of an Element Plus select (the dropdown lives at the end of <body>). */
+export async function chooseOption(page, selectLocator, optionText) {
+  await selectLocator.click()
+  const option = page.locator('.el-select-dropdown__item:visible', { hasText: optionText }).first()
+  await option.click()
+}
+
+/** Polls fn() until it returns a truthy value (or the time is up) and returns that value. */
+export async function eventually(fn, { timeout = 5_000, interval = 100, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout
+  let last
+  while (Date.now() < deadline) {
+    last = await fn()
+    if (last) return last
+    await new Promise((resolve) => setTimeout(resolve, interval))
+  }
+  assert.fail(`${message} did not hold within ${timeout} ms (last value: ${JSON.stringify(last)})`)
+}
+
+/** The text of the element, trimmed. */
+export async function textOf(locator) {
+  return ((await locator.textContent()) ?? '').trim()
+}
+
+export const pathOf = (page) => new URL(page.url()).pathname
