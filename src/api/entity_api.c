@@ -10,6 +10,7 @@
 #include "../core/options.h"
 #include "../core/record.h"
 #include "../core/acl.h"
+#include "../core/aggregate.h"
 
 #include <string.h>
 
@@ -127,6 +128,14 @@ int api_related(api_ctx *c)
 	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_ID))
 		return c->status;
 	return api_call_end(c, &k, 200, record_related(&k.op, k.e, k.id, api_param(c, "relation"), QUERY));
+}
+
+int api_aggregate(api_ctx *c)
+{
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ENTITY))
+		return c->status;
+	return api_call_end(c, &k, 200, record_aggregate(&k.op, k.e, QUERY));
 }
 
 int api_option_list_get(api_ctx *c)

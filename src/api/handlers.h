@@ -27,6 +27,7 @@ int api_delete(api_ctx *c);
 int api_restore(api_ctx *c);
 int api_history(api_ctx *c);
 int api_related(api_ctx *c);
+int api_aggregate(api_ctx *c);
 int api_option_list_get(api_ctx *c);
 int api_option_list_put(api_ctx *c);
 /* sales_api.c: special actions of the sales module */

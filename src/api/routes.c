@@ -36,6 +36,7 @@ const api_route api_routes[] = {
 	/* the generic record routes, for every declared entity */
 	{ API_GET, "/api/:entity", api_list, 0 },
 	{ API_POST, "/api/:entity", api_create, 0 },
+	{ API_GET, "/api/:entity/aggregate", api_aggregate, 0 },
 	{ API_GET, "/api/:entity/:id", api_get, 0 },
 	{ API_PATCH, "/api/:entity/:id", api_patch, 0 },
 	{ API_DELETE, "/api/:entity/:id", api_delete, 0 },

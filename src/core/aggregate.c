@@ -1,0 +1,151 @@
+/* aggregate.c - see aggregate.h. */
+#include "aggregate.h"
+#include "acl.h"
+#include "../util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_GROUPS 1000
+
+/* The SQL expression grouping by spec ("stage", "expected_close_on:month"); NULL (400) when not allowed. */
+static const field_def *group_field(ent_op *op, const entity_def *e, const char *spec, char *expr, size_t n)
+{
+	char name[64];
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (!len || len >= sizeof(name)) {
+		op_fail(op, 400, "bad_request", "group must name a field");
+		return NULL;
+	}
+	memcpy(name, spec, len);
+	name[len] = '\0';
+	const field_def *f = entity_field(e, name);
+	if (!f && !strcmp(name, "owner_id") && (e->flags & E_OWNED)) {
+		static const field_def owner = { .name = "owner_id", .type = FT_REF, .ref = "users" };
+		f = &owner;
+	}
+	if (!f || acl_field_hidden(op->who, e, f)) {
+		op_fail(op, 400, "bad_request", "cannot group by %s", name);
+		return NULL;
+	}
+	if (f->type == FT_DATE || f->type == FT_DATETIME) {
+		int width = !colon ? 0 : !strcmp(colon, ":year") ? 4 : !strcmp(colon, ":month") ? 7 : !strcmp(colon, ":day") ? 10 : 0;
+		if (!width) {
+			op_fail(op, 400, "bad_request", "group dates by :year, :month or :day");
+			return NULL;
+		}
+		snprintf(expr, n, "substr(t.%s, 1, %d)", f->name, width);
+		return f;
+	}
+	bool groupable = f->type == FT_ENUM || f->type == FT_REF || f->type == FT_BOOL ||
+			 ((f->flags & (F_INDEX | F_SORT)) && f->type == FT_TEXT);
+	if (colon || !groupable) {
+		op_fail(op, 400, "bad_request", "cannot group by %s", spec);
+		return NULL;
+	}
+	snprintf(expr, n, "t.%s", f->name);
+	return f;
+}
+
+json_t *record_aggregate(ent_op *op, const entity_def *e, const query_arg *args, int nargs)
+{
+	if (!acl_can(op->who, e, ACL_READ)) {
+		op_fail(op, 403, "forbidden", "you may not read %s", e->name);
+		return NULL;
+	}
+	const char *group = NULL, *sum = NULL;
+	query_arg *rest = xcalloc((size_t)nargs + 1, sizeof(*rest));
+	int nrest = 0;
+	for (int i = 0; i < nargs; i++) {
+		if (!strcmp(args[i].key, "group"))
+			group = args[i].value;
+		else if (!strcmp(args[i].key, "sum"))
+			sum = args[i].value;
+		else if (strcmp(args[i].key, "sort") && strcmp(args[i].key, "limit") && strcmp(args[i].key, "offset"))
+			rest[nrest++] = args[i];
+	}
+	json_t *out = NULL;
+	list_query lq;
+	memset(&lq, 0, sizeof(lq));
+	char gexpr[96] = "NULL";
+	const field_def *sf = NULL, *gf = NULL;
+	if (group && *group && !(gf = group_field(op, e, group, gexpr, sizeof(gexpr))))
+		goto done;
+	/* references and booleans group by number; everything else by text */
+	bool int_key = gf && (gf->type == FT_REF || gf->type == FT_BOOL);
+	if (sum && *sum) {
+		sf = entity_field(e, sum);
+		if (!sf || acl_field_hidden(op->who, e, sf) ||
+		    !(sf->type == FT_INT || sf->type == FT_DECIMAL || sf->type == FT_MONEY)) {
+			op_fail(op, 400, "bad_request", "cannot sum %s", sum);
+			goto done;
+		}
+	}
+	if (list_query_parse(op, e, rest, nrest, &lq))
+		goto done;
+	sqlb q = SQLB_INIT;
+	sqlb_addf(&q, "SELECT %s, count(*)", gexpr);
+	if (sf)
+		sqlb_addf(&q, ", sum(t.%s)", sf->name);
+	if (sf && sf->type == FT_MONEY)
+		sqlb_addf(&q, ", min(t.%s_currency), max(t.%s_currency)", sf->name, sf->name);
+	sqlb_addf(&q, " FROM %s t WHERE t.deleted_at IS NULL", e->name);
+	acl_scope(op, e, "t", &q, false);
+	sqlb_add(&q, buf_str(&lq.where.sql));
+	for (int i = 0; i < lq.where.n; i++) {
+		sqlb_param(&q, lq.where.p[i]);
+		lq.where.p[i].s = NULL;
+	}
+	sqlb_addf(&q, " GROUP BY 1 ORDER BY 1 LIMIT %d", MAX_GROUPS);
+	db_stmt *s = sqlb_prepare(op->db, &q);
+	sqlb_free(&q);
+	if (!s) {
+		op_db_fail(op, db_errcode(op->db));
+		goto done;
+	}
+	json_t *groups = json_array();
+	int64_t count = 0, total = 0;
+	const char *cur = NULL;
+	bool mixed = false;
+	char curbuf[8] = "";
+	int rc;
+	while ((rc = db_step(s)) == DB_ROW) {
+		json_t *key = db_col_is_null(s, 0) ? json_null()
+			: int_key ? json_integer(db_col_int(s, 0)) : json_string(db_col_text(s, 0));
+		json_t *g = json_pack("{s:o,s:I}", "key", key, "count", (json_int_t)db_col_int(s, 1));
+		count += db_col_int(s, 1);
+		if (sf) {
+			int64_t v = db_col_is_null(s, 2) ? 0 : db_col_int(s, 2);
+			total += v;
+			json_object_set_new(g, "sum", json_integer(v));
+			if (sf->type == FT_MONEY && !db_col_is_null(s, 3)) {
+				const char *lo = db_col_text(s, 3), *hi = db_col_text(s, 4);
+				bool one = !strcmp(lo, hi);
+				json_object_set_new(g, "currency", json_string(one ? lo : "mixed"));
+				if (!one || (cur && strcmp(cur, lo)))
+					mixed = true;
+				if (!cur) {
+					snprintf(curbuf, sizeof(curbuf), "%s", lo);
+					cur = curbuf;
+				}
+			}
+		}
+		json_array_append_new(groups, g);
+	}
+	db_done(s);
+	if (rc < 0) {
+		json_decref(groups);
+		op_db_fail(op, rc);
+		goto done;
+	}
+	out = json_pack("{s:o,s:I}", "groups", groups, "count", (json_int_t)count);
+	if (sf)
+		json_object_set_new(out, "sum", json_integer(total));
+	if (cur)
+		json_object_set_new(out, "currency", json_string(mixed ? "mixed" : cur));
+done:
+	list_query_free(&lq);
+	free(rest);
+	return out;
+}
