@@ -2,6 +2,7 @@
 #include "api.h"
 #include "../core/acl.h"
 #include "../util/log.h"
+#include "../util/utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -40,6 +41,7 @@ int api_error(api_ctx *c, int status, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_sanitize(msg); /* messages quote what was sent, which may not be UTF-8 */
 	return api_reply_json(c, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
@@ -94,7 +96,7 @@ int64_t api_param_id(api_ctx *c, const char *name)
 	char *end;
 	errno = 0;
 	long long id = v ? strtoll(v, &end, 10) : 0;
-	if (!v || !*v || *end || errno || id <= 0 || v[0] == '+' || v[0] == '0') {
+	if (!v || v[0] < '1' || v[0] > '9' || *end || errno || id <= 0) {
 		api_error(c, 404, "not_found", "no such record");
 		return 0;
 	}

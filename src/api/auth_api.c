@@ -38,7 +38,6 @@ int api_login(api_ctx *c)
 	const char *username = json_string_value(json_object_get(body, "username"));
 	const char *password = json_string_value(json_object_get(body, "password"));
 	if (!username || !password || !*username || strlen(username) > 64 || strlen(password) > 256) {
-		json_decref(body);
 		json_t *fields = json_object();
 		if (!username || !*username)
 			json_object_set_new(fields, "username", json_string("required"));
@@ -47,6 +46,7 @@ int api_login(api_ctx *c)
 		if (!json_object_size(fields)) /* present but too long */
 			json_object_set_new(fields, username && strlen(username) > 64 ? "username" : "password",
 					    json_string("too_long"));
+		json_decref(body); /* username and password point into it */
 		return api_reply_json(c, 422, json_pack("{s:{s:s,s:s,s:o}}", "error", "code", "validation_failed",
 							"message", "username and password are required", "fields", fields));
 	}

@@ -1,6 +1,7 @@
 /* op.c - engine operations: errors and nested transactions (see entity.h). */
 #include "entity.h"
 #include "../util/log.h"
+#include "../util/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ static void vfail(ent_error *err, int status, const char *code, const char *fmt,
 	err->status = status;
 	snprintf(err->code, sizeof(err->code), "%s", code);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	utf8_sanitize(err->message);
 }
 
 int op_fail(ent_op *op, int status, const char *code, const char *fmt, ...)

@@ -171,10 +171,11 @@ static enum MHD_Result handle_api(http_request *r, const char *url, const char *
 		api_error(c, 413, "payload_too_large", "the request body is larger than %d bytes", API_MAX_BODY);
 		return send_api(r, method, url);
 	}
-	int status, allowed;
-	const api_route *route = c->method ? router_match(api_routes, api_routes_count, c, &status, &allowed) : NULL;
+	int status = 404, allowed = 0;
+	/* an unknown method (c->method 0) matches no route but still learns what the path allows */
+	const api_route *route = router_match(api_routes, api_routes_count, c, &status, &allowed);
 	if (!route) {
-		if (!c->method || status == 405) {
+		if (status == 405 || (!c->method && allowed)) {
 			api_error(c, 405, "method_not_allowed", "%s is not allowed on %s", method, url);
 			c->allow_methods = allowed;
 		} else {

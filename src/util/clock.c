@@ -32,11 +32,13 @@ void clock_set_fixed(int64_t ms)
 
 void clock_format_iso(int64_t ms, char *out, size_t n)
 {
-	time_t secs = (time_t)(ms / 1000);
+	/* floor division: -500 ms is 23:59:59.500 on the day before the epoch */
+	int64_t frac = ((ms % 1000) + 1000) % 1000;
+	time_t secs = (time_t)((ms - frac) / 1000);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
 	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
 }
 
 static int days_in_month(int y, int m)

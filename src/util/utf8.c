@@ -1,6 +1,8 @@
 /* utf8.c - see utf8.h. */
 #include "utf8.h"
 
+#include <string.h>
+
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	unsigned char c = s[0];
@@ -126,4 +128,18 @@ size_t utf8_word_chars(const char *s, size_t n)
 			count++;
 	}
 	return count;
+}
+
+void utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n = strlen(s), i = 0;
+	while (i < n) {
+		uint32_t cp;
+		size_t len = utf8_decode(p + i, n - i, &cp);
+		bool real_fffd = len == 3 && p[i] == 0xef && p[i + 1] == 0xbf && p[i + 2] == 0xbd;
+		if (cp == 0xfffd && !real_fffd)
+			p[i] = '?';
+		i += len;
+	}
 }

@@ -20,6 +20,8 @@ bool utf8_is_word(uint32_t cp);
 uint32_t utf8_fold(uint32_t cp);
 /* True when s is valid UTF-8 without NUL bytes. */
 bool utf8_valid(const char *s, size_t n);
+/* Replaces every byte that is not part of valid UTF-8 (and NUL-free) with '?', in place. */
+void utf8_sanitize(char *s);
 /* Number of code points (invalid bytes count one each). */
 size_t utf8_length(const char *s, size_t n);
 /* Number of word characters in s: search needs two or more for its index. */
