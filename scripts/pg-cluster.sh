@@ -3,6 +3,7 @@
 #   start: initdb into DIR (owned by the postgres user: initdb refuses root),
 #          listen on a free port of 127.0.0.1 only, create database "rapport",
 #          and print its URL on stdout.  Assumes no system service.
+#   restart DIR [SECONDS]: stop it, wait, start it again on the same port.
 #   stop:  stop the cluster and remove DIR.
 set -euo pipefail
 cmd="${1:?start|stop}"; dir="${2:?DIR}"
@@ -24,9 +25,18 @@ start)
   echo "$port" > "$dir/port"
   echo "postgres://rapport@127.0.0.1:$port/rapport"
   ;;
+restart)
+  # the same cluster, down for a moment (tests of recovery)
+  port=$(cat "$dir/port")
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  sleep "${3:-1}"
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" \
+    start >/dev/null
+  ;;
 stop)
   [ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$dir"
   ;;
-*) echo "usage: pg-cluster.sh start|stop DIR" >&2; exit 2 ;;
+*) echo "usage: pg-cluster.sh start|restart|stop DIR" >&2; exit 2 ;;
 esac

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 
-import { api, assertError, login, runCli, startServer } from './lib/server.mjs'
+import { execFile } from 'node:child_process'
+
+import { REPO_ROOT, api, assertError, login, runCli, startServer } from './lib/server.mjs'
 import { PG_URL, createDatabase } from './lib/postgres.mjs'
 
 describe('two servers on one PostgreSQL database', { skip: !PG_URL && 'no PostgreSQL (RAPPORT_TEST_PG_URL)' }, () => {
@@ -77,5 +79,54 @@ describe('two servers on one PostgreSQL database', { skip: !PG_URL && 'no Postgr
     const skipped = reports.filter((r) => r.jobs.pool_recycle === 'skipped')
     assert.equal(ran.length, 1, r1.stdout + r2.stdout)
     assert.equal(skipped.length, 1)
+  })
+})
+
+describe('the database restarts under load', { skip: !(PG_URL && process.env.RAPPORT_TEST_PG_DIR) && 'no restartable PostgreSQL (RAPPORT_TEST_PG_DIR)' }, () => {
+  let database, server, session
+
+  before(async () => {
+    database = await createDatabase()
+    server = await startServer({ env: { RAPPORT_DATABASE_URL: database.url, RAPPORT_JOBS_INTERVAL: '3600' } })
+    session = await login(server)
+  })
+
+  after(async () => {
+    await server?.stop() // asserts a clean exit: the server never crashed
+    await database?.drop()
+  })
+
+  test('requests fail with 503 while it is down and recover by themselves', async () => {
+    const created = await api(server, 'POST', '/api/customers', { session, body: { name: '重启测试客户' } })
+    assert.equal(created.status, 201)
+    const seen = new Set()
+    let stop = false
+    const load = (async () => {
+      while (!stop) {
+        const res = await api(server, 'GET', `/api/customers/${created.json.id}`, { session }).catch(() => null)
+        if (res) {
+          seen.add(res.status)
+          if (res.status !== 200) assertError(res, 503, 'unavailable')
+        }
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    })()
+    const restart = await new Promise((resolve) => {
+      execFile('scripts/pg-cluster.sh', ['restart', process.env.RAPPORT_TEST_PG_DIR, '2'], { cwd: REPO_ROOT }, (error, stdout, stderr) =>
+        resolve({ error, stderr }))
+    })
+    assert.ifError(restart.error)
+    // after the restart every request succeeds again, without restarting Rapport
+    let ok = false
+    for (let i = 0; i < 50 && !ok; i++) {
+      ok = (await api(server, 'GET', `/api/customers/${created.json.id}`, { session })).status === 200
+      if (!ok) await new Promise((r) => setTimeout(r, 100))
+    }
+    stop = true
+    await load
+    assert.ok(ok, 'requests recover after the restart')
+    assert.ok(seen.has(503), `saw ${[...seen]} during the outage`)
+    const write = await api(server, 'POST', '/api/customers', { session, body: { name: '重启后的新客户' } })
+    assert.equal(write.status, 201, write.text)
   })
 })
