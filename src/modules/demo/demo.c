@@ -122,7 +122,8 @@ static int make_customer(ent_op *op, int i)
 	int nact = (int)rnd(5);
 	for (int k = 0; k < nact; k++) {
 		int s = (int)rnd(sizeof(subjects) / sizeof(subjects[0]));
-		iso_days_ago(90 - k * 20 - (int)rnd(15), 9 + (int)rnd(8), when);
+		/* the latest within the last ten days: a live pipeline, not a pool */
+		iso_days_ago((nact - 1 - k) * 20 + (int)rnd(10), 9 + (int)rnd(8), when);
 		json_t *body = json_pack("{s:s,s:s,s:s,s:I,s:I}", "type", subjects[s][0], "subject", subjects[s][1],
 					 "occurred_at", when, "customer_id", cid, "contact_id", first_contact);
 		if (oid)
