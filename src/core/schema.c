@@ -100,6 +100,12 @@ static int create_indexes(db *d, const entity_def *e)
 		if (f->flags & F_UNIQUE) {
 			snprintf(suffix, sizeof(suffix), "%s_unique", f->name);
 			rc = create_index(d, e, suffix, f->name, true);
+		} else if (e->pool_field && !strcmp(f->name, e->pool_field)) {
+			/* a pool is "no owner, this department": one index answers both */
+			snprintf(suffix, sizeof(suffix), "%s_pool", f->name);
+			char cols[96];
+			snprintf(cols, sizeof(cols), "%s, owner_id", f->name);
+			rc = create_index(d, e, suffix, cols, false);
 		} else if ((f->flags & (F_SORT | F_INDEX)) || f->type == FT_REF || dup) {
 			snprintf(suffix, sizeof(suffix), "%s", f->name);
 			rc = create_index(d, e, suffix, f->name, false);

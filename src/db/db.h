@@ -83,6 +83,8 @@ bool db_has_column(db *d, const char *table, const char *col);
  * on PostgreSQL.  Written into out (n bytes), which it returns. */
 const char *db_sql_json_values(db *d, const char *expr, char *out, size_t n);
 
+/* Refreshes the planner's statistics (which index fits a query). */
+int db_analyze(db *d);
 /* Holds (or releases) the lock that lets one server at a time change the schema. */
 int db_schema_lock(db *d, bool lock);
 
