@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# bench/run.sh - the benchmark table (`make bench`): generates (or reuses) a
+# large database, serves it, drives it with wrk and writes bench/results/latest.md.
+#
+# Environment (all optional):
+#   BENCH_QUICK=1          a tenth of the default size (100k customers) for a fast check
+#   BENCH_USERS=500 BENCH_CUSTOMERS=1000000 BENCH_CONTACTS=2000000
+#   BENCH_OPPORTUNITIES=500000 BENCH_ACTIVITIES=5000000    the database's size
+#   BENCH_FTS=rebuild|trigger      how the generator fills the search indexes
+#   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_THREADS=2  wrk, per scenario
+#   BENCH_SINGLE_DURATION=5        the one-connection latency runs
+#   BENCH_ONLY=regex               run only the scenarios whose name matches
+#   BENCH_REGEN=1                  regenerate the database even when it could be reused
+#   BENCH_SKIP_BUILD=1             use build/rapport and build/rapport-gen as they are
+#
+# The generated database lives in bench/data/<size>/base and is reused while
+# bench/gen.c and the options are unchanged; each run serves a fresh copy
+# (bench/data/<size>/run), so the writes of one run never leak into the next.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=$ROOT/build/rapport
+GEN=$ROOT/build/rapport-gen
+
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+	def_users=50 def_customers=100000 def_contacts=200000 def_opps=50000 def_acts=500000
+else
+	def_users=500 def_customers=1000000 def_contacts=2000000 def_opps=500000 def_acts=5000000
+fi
+USERS=${BENCH_USERS:-$def_users}
+CUSTOMERS=${BENCH_CUSTOMERS:-$def_customers}
+CONTACTS=${BENCH_CONTACTS:-$def_contacts}
+OPPS=${BENCH_OPPORTUNITIES:-$def_opps}
+ACTS=${BENCH_ACTIVITIES:-$def_acts}
+FTS=${BENCH_FTS:-rebuild}
+DURATION=${BENCH_DURATION:-10}
+CONNS=${BENCH_CONNECTIONS:-32}
+THREADS=${BENCH_THREADS:-2}
+SINGLE_DURATION=${BENCH_SINGLE_DURATION:-5}
+ONLY=${BENCH_ONLY:-.}
+REPS=8 # sessions of distinct reps the load is spread over
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+for tool in wrk curl jq; do
+	command -v $tool >/dev/null || die "$tool is not installed (apt-get install $tool)"
+done
+
+# ---- build ----
+if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+	${MAKE:-make} --no-print-directory build/rapport build/rapport-gen >&2
+fi
+[[ -x $BIN && -x $GEN ]] || die "build/rapport and build/rapport-gen are missing (make build/rapport build/rapport-gen)"
+
+# ---- the database ----
+SIZE="u$USERS-c$CUSTOMERS-k$CONTACTS-o$OPPS-a$ACTS-$FTS"
+DATA=$ROOT/bench/data/$SIZE
+BASE=$DATA/base
+RUN=$DATA/run
+STAMP="$(sha256sum bench/gen.c | cut -c1-16) $SIZE"
+mkdir -p "$DATA" bench/results
+
+if [[ ${BENCH_REGEN:-0} == 1 || ! -f $BASE/stamp || "$(cat "$BASE/stamp")" != "$STAMP" ]]; then
+	say "generating the database $SIZE (df: $(df -h --output=avail "$ROOT" | tail -1 | tr -d ' ') free)"
+	rm -rf "$BASE" "$BASE.tmp" "$RUN"
+	RAPPORT_ADMIN_PASSWORD=bench-pass "$BIN" init --data "$BASE.tmp" >/dev/null 2>"$DATA/init.log" \
+		|| { cat "$DATA/init.log" >&2; die "rapport init failed"; }
+	start=$(date +%s)
+	"$GEN" --data "$BASE.tmp" --users "$USERS" --customers "$CUSTOMERS" --contacts "$CONTACTS" \
+		--opportunities "$OPPS" --activities "$ACTS" --fts "$FTS" 2>"$DATA/gen.log" | tee -a "$DATA/gen.log" >&2 \
+		|| { tail -5 "$DATA/gen.log" >&2; die "the generator failed"; }
+	say "generated in $(( $(date +%s) - start )) s"
+	echo "$STAMP" >"$BASE.tmp/stamp"
+	mv "$BASE.tmp" "$BASE"
+else
+	say "reusing the database $SIZE"
+fi
+
+say "copying it for this run"
+rm -rf "$RUN"
+mkdir -p "$RUN"
+cp --reflink=auto "$BASE/rapport.db" "$RUN/rapport.db"
+say "warming the page cache"
+cat "$RUN/rapport.db" >/dev/null
+
+sql() { "$GEN" --data "$RUN" --sql "$1" 2>/dev/null; }
+
+# ---- the server ----
+WORK=$ROOT/bench/results/work.tmp
+rm -rf "$WORK"
+mkdir -p "$WORK"
+if command -v python3 >/dev/null; then
+	PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+else
+	PORT=$(( 20000 + RANDOM % 30000 ))
+fi
+BASEURL=http://127.0.0.1:$PORT
+SERVER_PID=
+stop_server() {
+	if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	SERVER_PID=
+}
+trap stop_server EXIT
+
+"$BIN" serve --data "$RUN" --listen "127.0.0.1:$PORT" 2>/dev/null &
+SERVER_PID=$!
+for _ in $(seq 1 300); do
+	curl -sf "$BASEURL/api/health" >/dev/null 2>&1 && break
+	kill -0 "$SERVER_PID" 2>/dev/null || die "the server did not start (try: $BIN serve --data $RUN)"
+	sleep 0.2
+done
+curl -sf "$BASEURL/api/health" >/dev/null || die "the server does not answer on $BASEURL"
+say "server $SERVER_PID on $BASEURL"
+
+# ---- sessions: log in with curl, hand cookie + CSRF token to wrk ----
+login() { # username -> "token csrf user_id"
+	local jar=$WORK/jar.$1 body
+	body=$(curl -sf -c "$jar" -H 'Content-Type: application/json' \
+		-d "{\"username\":\"$1\",\"password\":\"bench-pass\"}" "$BASEURL/api/auth/login") \
+		|| die "login as $1 failed"
+	printf '%s %s %s\n' "$(awk '$6 == "rapport_session" { print $7 }' "$jar")" \
+		"$(jq -r .csrf_token <<<"$body")" "$(jq -r .user.id <<<"$body")"
+}
+lua_session() { # username ids_sql
+	local token csrf uid ids
+	read -r token csrf uid < <(login "$1")
+	ids=$(sql "${2//@UID@/$uid}" | paste -sd, -)
+	[[ -n $ids ]] || die "no customers for $1"
+	printf '    { user_id = %s, cookie = "%s", csrf = "%s", ids = { %s } },\n' "$uid" "$token" "$csrf" "$ids"
+}
+say "logging in $REPS reps and the director"
+{
+	echo "return {"
+	echo "  rep = {"
+	for i in $(seq 1 $REPS); do
+		lua_session "rep$i" "SELECT id FROM customers WHERE owner_id = @UID@ AND deleted_at IS NULL ORDER BY id LIMIT 2000"
+	done
+	echo "  },"
+	echo "  director = {"
+	lua_session director "SELECT id FROM customers WHERE id % $(( CUSTOMERS / 2000 > 1 ? CUSTOMERS / 2000 : 1 )) = 0 LIMIT 2000"
+	echo "  },"
+	echo "}"
+} >"$WORK/sessions.lua"
+export BENCH_SESSIONS=$WORK/sessions.lua
+REP1_UID=$(awk -F'[=,]' '/user_id/ { print $2 + 0; exit }' "$WORK/sessions.lua")
+REP1_ID=$(awk -F'ids = [{] ' '/user_id/ { split($2, a, ","); print a[1] + 0; exit }' "$WORK/sessions.lua")
+REP1_COOKIE="rapport_session=$(awk -F'"' '/user_id/ { print $2; exit }' "$WORK/sessions.lua")"
+REP1_CSRF=$(awk -F'"' '/user_id/ { print $4; exit }' "$WORK/sessions.lua")
+DIR_COOKIE="rapport_session=$(awk -F'"' '/director = /{ getline; print $2 }' "$WORK/sessions.lua")"
+
+# ---- the scenarios ----
+# name | script | as | env (space-separated k=v) | what one request is (for the table; first word is used for the check)
+SCENARIOS=(
+	"get_customer|get_customer.lua|rep||GET /api/customers/{id} (own customers)"
+	"list_intent|list_customers.lua|rep||GET /api/customers?filter[status]=intent&sort=-updated_at&limit=50"
+	"list_intent_own|list_customers.lua|rep|BENCH_OWN=1|... &filter[owner_id]={me}"
+	"list_intent_all|list_customers.lua|director||same list, as the director (scope: all)"
+	"search_2char|search_customers.lua|rep|BENCH_WORDS=华夏,东方,恒通,中科,宏达,瑞丰|GET /api/customers?q=华夏 (6 two-character brands)"
+	"search_4char|search_customers.lua|rep|BENCH_WORDS=华夏机械,东方电气,恒通物流,中科软件|GET /api/customers?q=华夏机械 (4 words)"
+	"search_2char_all|search_customers.lua|director|BENCH_WORDS=华夏,东方,恒通,中科,宏达,瑞丰|q=华夏 ..., as the director"
+	"search_common_all|search_customers.lua|director|BENCH_WORDS=公司|q=公司 (in nearly every name), as the director"
+	"global_search|search_global.lua|rep|BENCH_WORDS=张伟,王芳,李娜|GET /api/search?q=张伟 (3 names)"
+	"global_search_all|search_global.lua|director|BENCH_WORDS=张伟,王芳,李娜|GET /api/search?q=张伟, as the director"
+	"create_activity|create_activity.lua|rep||POST /api/activities {customer_id, type: call, subject}"
+	"pipeline|pipeline.lua|rep||GET /api/opportunities?filter[stage]=proposal&sort=-amount&limit=50"
+	"pipeline_all|pipeline.lua|director||same board column, as the director"
+)
+# one connection: the latency of a single request, without queueing
+SINGLES=(get_customer list_intent search_2char search_4char global_search pipeline list_intent_all search_2char_all)
+
+# Waits until the server has finished the requests a previous run left in flight
+# (a slow scenario's last requests outlive wrk): its CPU time stops growing.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+wait_idle() {
+	local prev now
+	prev=$(cpu_ticks)
+	for _ in $(seq 1 240); do
+		sleep 0.5
+		now=$(cpu_ticks)
+		(( now - prev <= 2 )) && return 0
+		prev=$now
+	done
+	say "the server is still busy after 2 minutes; going on"
+}
+rss_reset() { echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
+rss_peak_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+field() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" "$2" | tail -1; }
+errors() { echo $(( $(field socket_errors "$1" | grep . || echo 0) + $(field non2xx "$1" | grep . || echo 0) )); }
+
+# The number of matching rows (the list's total) of the scenario's first request, as a check.
+sample() { # name as env
+	local name=$1 as=$2 env=$3 cookie=$REP1_COOKIE word path
+	[[ $as == director ]] && cookie=$DIR_COOKIE
+	word=$(sed -n 's/.*BENCH_WORDS=\([^, ]*\).*/\1/p' <<<"$env")
+	case $name in
+	get_customer) path="/api/customers/$REP1_ID" ;;
+	list_intent_own) path="/api/customers?filter%5Bstatus%5D=intent&sort=-updated_at&limit=50&filter%5Bowner_id%5D=$REP1_UID" ;;
+	list_intent*) path="/api/customers?filter%5Bstatus%5D=intent&sort=-updated_at&limit=50" ;;
+	search_global* | global_search*) path="/api/search?q=$(jq -rn --arg w "$word" '$w|@uri')" ;;
+	search_*) path="/api/customers?q=$(jq -rn --arg w "$word" '$w|@uri')&limit=50" ;;
+	pipeline*) path="/api/opportunities?filter%5Bstage%5D=proposal&sort=-amount&limit=50" ;;
+	create_activity)
+		curl -s -o /dev/null -w '%{http_code}' -b "$cookie" -H "X-CSRF-Token: $REP1_CSRF" \
+			-H 'Content-Type: application/json' \
+			-d "{\"customer_id\":$REP1_ID,\"type\":\"call\",\"subject\":\"check\"}" "$BASEURL/api/activities"
+		return ;;
+	esac
+	curl -s -b "$cookie" "$BASEURL$path" -o "$WORK/$name.sample.json" -w '%{http_code}' >"$WORK/$name.sample.code"
+	local code
+	code=$(cat "$WORK/$name.sample.code")
+	if [[ $code != 200 ]]; then
+		echo "HTTP $code"
+	elif [[ $name == global_search* ]]; then
+		jq -r '[.results[] | "\(.entity) \(.total)"] | join(", ") | if . == "" then "none" else . end' "$WORK/$name.sample.json"
+	elif [[ $name == get_customer ]]; then
+		echo 1
+	else
+		jq -r '.total' "$WORK/$name.sample.json"
+	fi
+}
+
+run_wrk() { # name script as env conns threads duration -> output file
+	local name=$1 script=$2 as=$3 env=$4 c=$5 t=$6 d=$7 out=$8
+	# shellcheck disable=SC2086
+	env BENCH_AS="$as" $env wrk -t"$t" -c"$c" -d"${d}s" --timeout 30s --latency -s "bench/wrk/$script" "$BASEURL" >"$out" 2>&1 || true
+	grep -q BENCH_RESULT "$out" || { say "wrk failed for $name:"; cat "$out" >&2; }
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+ROWS=()
+declare -A MATCH
+for sc in "${SCENARIOS[@]}"; do
+	IFS='|' read -r name script as env what <<<"$sc"
+	[[ $name =~ $ONLY ]] || continue
+	wait_idle
+	MATCH[$name]=$(sample "$name" "$as" "$env")
+	say "$name ($as, $CONNS connections, ${DURATION}s) — sample: ${MATCH[$name]}"
+	rss_reset
+	run_wrk "$name" "$script" "$as" "$env" "$CONNS" "$THREADS" "$DURATION" "$WORK/$name.out"
+	f=$WORK/$name.out
+	ROWS+=("| $name | $as | \`$what\` | ${MATCH[$name]} | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(errors "$f") | $(rss_peak_mb) |")
+	say "  $(grep BENCH_RESULT "$f" || echo failed)"
+done
+
+SROWS=()
+for name in "${SINGLES[@]}"; do
+	[[ $name =~ $ONLY ]] || continue
+	for sc in "${SCENARIOS[@]}"; do
+		IFS='|' read -r n script as env what <<<"$sc"
+		[[ $n == "$name" ]] || continue
+		wait_idle
+		say "$name at 1 connection (${SINGLE_DURATION}s)"
+		run_wrk "$name" "$script" "$as" "$env" 1 1 "$SINGLE_DURATION" "$WORK/$name.single.out"
+		f=$WORK/$name.single.out
+		SROWS+=("| $name | $as | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(field max_ms "$f") |")
+	done
+done
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+PEAK=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
+RSS_NOW=$(awk '/^(RssAnon|RssFile)/ { printf "%s %.0f MB  ", $1, $2 / 1024 }' "/proc/$SERVER_PID/status")
+stop_server
+
+# ---- the report ----
+DB_MB=$(( $(stat -c %s "$BASE/rapport.db") / 1048576 ))
+COUNTS=$("$GEN" --data "$BASE" --sql "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM customers), (SELECT count(*) FROM contacts), (SELECT count(*) FROM opportunities), (SELECT count(*) FROM activities), sqlite_version()" 2>/dev/null)
+IFS=$'\t' read -r n_users n_customers n_contacts n_opps n_acts sqlite_version <<<"$COUNTS"
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain -- src Makefile 2>/dev/null) ]]; then COMMIT="$COMMIT (with uncommitted changes in src/)"; fi
+OUT=bench/results/latest.md
+{
+	echo "# Rapport benchmark"
+	echo
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT."
+	echo "Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr); SQLite $sqlite_version; $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
+	echo "wrk and the server share the machine; load average before the runs $LOAD_BEFORE, after $LOAD_AFTER (other work on the machine skews the figures)."
+	echo
+	echo "Database: $n_users users, $n_customers customers, $n_contacts contacts, $n_opps opportunities, $n_acts follow-ups; ${DB_MB} MB (\`$SIZE\`)."
+	echo "Load: $CONNS connections, $THREADS wrk threads, ${DURATION} s per scenario; each request carries the session of one of $REPS reps (\`rep\`, data scope: own) or of the director (\`director\`, scope: all)."
+	echo "Matches: the list's \`total\` for the first of the scenario's requests (the check that it finds something). Errors: socket errors + non-2xx answers. Peak RSS: the server's VmHWM during that scenario (reset before each; includes the mmap'd database pages it touched)."
+	echo
+	echo "| Scenario | As | Request | Matches | Req/s | p50 ms | p90 ms | p99 ms | Errors | Peak RSS MB |"
+	echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|"
+	printf '%s\n' "${ROWS[@]}"
+	echo
+	if ((${#SROWS[@]})); then
+		echo "## One connection (latency of a single request, ${SINGLE_DURATION} s each)"
+		echo
+		echo "| Scenario | As | Req/s | p50 ms | p90 ms | p99 ms | max ms |"
+		echo "|---|---|---:|---:|---:|---:|---:|"
+		printf '%s\n' "${SROWS[@]}"
+		echo
+	fi
+	echo "Server at the end: peak RSS $PEAK MB over the whole run; now $RSS_NOW"
+	echo
+	echo "## Generating the database"
+	echo
+	echo '```'
+	cat "$BASE/bench-gen.txt" 2>/dev/null || echo "(no generator report)"
+	echo '```'
+} >"$OUT"
+say "wrote $OUT"
+cat "$OUT"
