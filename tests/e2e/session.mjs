@@ -8,12 +8,15 @@ import { launchBrowser, watchPageProblems } from './browser.mjs'
 
 export const byTestId = (id) => `[data-testid="${id}"]`
 
-/** A logged-in API client for arranging and verifying (cookie + CSRF header, like the app). */
-export async function apiSession(baseUrl) {
+/**
+ * A logged-in API client for arranging and verifying (cookie + CSRF header, like the app);
+ * the administrator unless other credentials are given.
+ */
+export async function apiSession(baseUrl, { username = ADMIN_USERNAME, password = ADMIN_PASSWORD } = {}) {
   const login = await fetch(`${baseUrl}/api/auth/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: ADMIN_USERNAME, password: ADMIN_PASSWORD }),
+    body: JSON.stringify({ username, password }),
   })
   assert.equal(login.status, 200, 'API login')
   const { csrf_token: csrf } = await login.json()
@@ -49,16 +52,12 @@ export async function apiSession(baseUrl) {
 }
 
 /**
- * Starts the server (with the demo data unless demo: false) and Chromium, and logs in
- * once through the login form. Returns { server, browser, context, page, problems, api, close }.
- * The context keeps the session cookie; tests open their pages with page.goto().
+ * A fresh browser context (own cookies and storage) signed in through the login form.
+ * Returns { context, page, problems }; close the context when done.
  */
-export async function startSession({ demo = true, locale = 'zh-CN' } = {}) {
-  const server = await startServer({ demo })
-  let browser
+export async function loginPage(browser, baseUrl, { username = ADMIN_USERNAME, password = ADMIN_PASSWORD, locale = 'zh-CN' } = {}) {
+  const context = await browser.newContext({ baseURL: baseUrl, locale, viewport: { width: 1440, height: 900 } })
   try {
-    browser = await launchBrowser()
-    const context = await browser.newContext({ baseURL: server.baseUrl, locale, viewport: { width: 1440, height: 900 } })
     context.setDefaultTimeout(10_000)
     // The UI language is remembered in localStorage; start every page in the one asked for.
     await context.addInitScript((value) => {
@@ -72,11 +71,29 @@ export async function startSession({ demo = true, locale = 'zh-CN' } = {}) {
     const problems = watchPageProblems(page)
 
     await page.goto('/login')
-    await page.fill(byTestId('login-username'), ADMIN_USERNAME)
-    await page.fill(byTestId('login-password'), ADMIN_PASSWORD)
+    await page.fill(byTestId('login-username'), username)
+    await page.fill(byTestId('login-password'), password)
     await page.click(byTestId('login-submit'))
     await page.waitForURL((url) => url.pathname !== '/login')
     await page.locator(byTestId('app-sidebar')).waitFor()
+    return { context, page, problems }
+  } catch (error) {
+    await context.close().catch(() => {})
+    throw error
+  }
+}
+
+/**
+ * Starts the server (with the demo data unless demo: false) and Chromium, and logs in
+ * once through the login form. Returns { server, browser, context, page, problems, api, close }.
+ * The context keeps the session cookie; tests open their pages with page.goto().
+ */
+export async function startSession({ demo = true, locale = 'zh-CN' } = {}) {
+  const server = await startServer({ demo })
+  let browser
+  try {
+    browser = await launchBrowser()
+    const { context, page, problems } = await loginPage(browser, server.baseUrl, { locale })
 
     const api = await apiSession(server.baseUrl)
     const close = async () => {
@@ -109,6 +126,13 @@ export async function eventually(fn, { timeout = 5_000, interval = 100, message 
     await new Promise((resolve) => setTimeout(resolve, interval))
   }
   assert.fail(`${message} did not hold within ${timeout} ms (last value: ${JSON.stringify(last)})`)
+}
+
+/** Picks a colleague in a UserSelect: types into its search and clicks the match. */
+export async function chooseUser(page, selectLocator, text) {
+  await selectLocator.click()
+  await selectLocator.locator('input').fill(text)
+  await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
 }
 
 /** The text of the element, trimmed. */

@@ -20,14 +20,30 @@ export interface User {
   /** The user's preferred language, if set (not yet used by the UI). */
   locale?: string
   roles?: string[]
-  department?: unknown
-  permissions?: unknown
+  department_id?: number | null
+  manager_id?: number | null
 }
 
-/** Answer of POST /api/auth/login and GET /api/me. */
+/** What a role lets its holders do with an entity (see docs/api.md "Permissions"). */
+export type EntityAction = 'read' | 'create' | 'update' | 'delete' | 'export' | 'import'
+export type DataScope = 'none' | 'own' | 'subordinates' | 'department' | 'department_tree' | 'all'
+
+export interface EntityGrant {
+  actions: EntityAction[]
+  scope: DataScope
+}
+
+/** GET /api/me "permissions": the widest grant of all the user's roles, per entity it may read. */
+export interface Permissions {
+  admin: boolean
+  entities: Record<string, EntityGrant>
+}
+
+/** Answer of POST /api/auth/login and GET /api/me (only the latter carries permissions). */
 export interface SessionInfo {
   user: User
   csrf_token: string
+  permissions?: Permissions
 }
 
 /** Body of every 4xx/5xx answer. */

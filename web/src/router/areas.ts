@@ -1,7 +1,7 @@
 // The CRM's areas, in sidebar order. Each one is a lazy-loaded route. An area backed
 // by an entity gets the generic list and detail views (which fall back to "coming
 // soon" while the server does not declare the entity yet); the others share the
-// "coming soon" view until their own view lands.
+// "coming soon" view until their own view lands. Settings (admins only) has sub-pages.
 // Icons live in components/areaIcons.ts so the login page does not load them.
 
 import type { RouteComponent } from 'vue-router'
@@ -44,7 +44,7 @@ export const AREAS: readonly Area[] = [
   { key: 'approvals', path: '/approvals', entity: 'approvals', view: entityList },
   { key: 'expenses', path: '/expenses', entity: 'expenses', view: entityList },
   { key: 'reports', path: '/reports', view: comingSoon },
-  { key: 'settings', path: '/settings', view: comingSoon },
+  { key: 'settings', path: '/settings', view: () => import('@/views/settings/SettingsView.vue') },
 ]
 
 /** The list page of an entity, if the app has one ("/knowledge" for articles). */
@@ -57,3 +57,11 @@ export function recordPath(entity: string, id: unknown): string | undefined {
   const path = entityPath(entity)
   return path && id !== null && id !== undefined && id !== '' ? `${path}/${String(id)}` : undefined
 }
+
+/** The settings area's sub-pages (administrators only), in tab order. */
+export const SETTINGS_PAGES = [
+  { key: 'departments', view: () => import('@/views/settings/DepartmentsPage.vue') },
+  { key: 'users', view: () => import('@/views/settings/UsersPage.vue') },
+  { key: 'roles', view: () => import('@/views/settings/RolesPage.vue') },
+  { key: 'pool', view: () => import('@/views/settings/PoolSettingsPage.vue') },
+] as const

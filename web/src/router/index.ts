@@ -3,7 +3,7 @@
 
 import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router'
 import { useSessionStore } from '@/stores/session'
-import { AREAS, type AreaKey } from './areas'
+import { AREAS, SETTINGS_PAGES, type AreaKey } from './areas'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -14,6 +14,8 @@ declare module 'vue-router' {
     area?: AreaKey
     /** The entity of a generic list or detail page. */
     entity?: string
+    /** Sub-pages of one area share its frame (the frame is not rebuilt between them). */
+    frame?: string
   }
 }
 
@@ -51,7 +53,27 @@ export const router = createRouter({
           component: () => import('@/views/opportunities/PipelineBoardView.vue'),
           meta: { titleKey: 'nav.opportunities', area: 'opportunities', entity: 'opportunities' },
         },
-        ...AREAS.map((area) => ({
+        {
+          path: 'customers/pool',
+          name: 'customers-pool',
+          component: () => import('@/views/customers/CustomerPoolView.vue'),
+          meta: { titleKey: 'pool.title', area: 'customers', entity: 'customers' },
+        },
+        {
+          path: 'settings',
+          component: () => import('@/views/settings/SettingsView.vue'),
+          meta: { titleKey: 'nav.settings', area: 'settings', frame: 'settings' },
+          children: [
+            { path: '', name: 'settings', redirect: { name: 'settings-departments' } },
+            ...SETTINGS_PAGES.map((page) => ({
+              path: page.key,
+              name: `settings-${page.key}`,
+              component: page.view,
+              meta: { titleKey: 'nav.settings' },
+            })),
+          ],
+        },
+        ...AREAS.filter((area) => area.key !== 'settings').map((area) => ({
           path: area.path.slice(1),
           name: area.key,
           component: area.view,

@@ -7,7 +7,7 @@ import { useSessionStore } from './session'
 
 /**
  * Owned entities carry owner_id on every record without declaring it as a field;
- * the UI shows it (read-only) like one of its fields.
+ * the UI shows it (read-only, changed by transfer) like one of its fields, also in lists.
  */
 export const OWNER_FIELD: FieldMeta = {
   name: 'owner_id',
@@ -16,7 +16,7 @@ export const OWNER_FIELD: FieldMeta = {
   label: { 'zh-CN': '负责人', en: 'Owner' },
   required: false,
   read_only: true,
-  list: false,
+  list: true,
   sortable: false,
 }
 
