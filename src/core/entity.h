@@ -148,6 +148,10 @@ struct entity_def {
 	const char *scope_via;
 	/* Unowned rows form a pool (公海) per department, named by this field. */
 	const char *pool_field;
+	/* Composite indexes for the common list shapes, "filter_field,sort_field"
+	 * (e.g. "stage,amount" for a board column sorted by amount); partial on
+	 * live rows, so a filtered, sorted page reads 50 entries, not every match. */
+	const char *const *list_indexes;
 };
 
 /* ---- registry (entity_registry.c) ---- */

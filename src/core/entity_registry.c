@@ -146,6 +146,19 @@ int entity_check_all(void)
 		}
 		if (e->pool_field && (!(e->flags & E_OWNED) || !entity_field(e, e->pool_field)))
 			n += problem(e, e->pool_field, "pool_field needs an owned entity and a declared field");
+		for (const char *const *ix = e->list_indexes; ix && *ix; ix++) {
+			char cols[128];
+			snprintf(cols, sizeof(cols), "%s", *ix);
+			for (char *c = cols, *next; c; c = next) {
+				next = strchr(c, ',');
+				if (next)
+					*next++ = '\0';
+				bool sys = !strcmp(c, "updated_at") || !strcmp(c, "created_at") || !strcmp(c, "id") ||
+					   (!strcmp(c, "owner_id") && (e->flags & E_OWNED));
+				if (!sys && !entity_field(e, c))
+					n += problem(e, *ix, "list index names an undeclared field");
+			}
+		}
 		for (const char *const *k = e->duplicate_keys; k && *k; k++)
 			if (!entity_field(e, *k))
 				n += problem(e, *k, "duplicate key is not declared");

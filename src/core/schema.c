@@ -85,9 +85,27 @@ static int create_index(db *d, const entity_def *e, const char *suffix, const ch
 	return rc;
 }
 
+/* "stage,amount" -> index <entity>_stage_amount on live rows */
+static int create_list_index(db *d, const entity_def *e, const char *spec)
+{
+	char name[128], cols[128];
+	snprintf(cols, sizeof(cols), "%s", spec);
+	snprintf(name, sizeof(name), "%s_", e->name);
+	for (char *p = cols; *p; p++)
+		if (*p != ' ')
+			snprintf(name + strlen(name), sizeof(name) - strlen(name), "%c", *p == ',' ? '_' : *p);
+	buf q = BUF_INIT;
+	buf_addf(&q, "CREATE INDEX IF NOT EXISTS %s ON %s(%s) WHERE deleted_at IS NULL", name, e->name, cols);
+	int rc = db_exec(d, buf_str(&q));
+	buf_free(&q);
+	return rc;
+}
+
 static int create_indexes(db *d, const entity_def *e)
 {
 	int rc = create_index(d, e, "updated", "updated_at", false);
+	for (const char *const *ix = e->list_indexes; ix && *ix && !rc; ix++)
+		rc = create_list_index(d, e, *ix);
 	if (!rc)
 		rc = create_index(d, e, "created", "created_at", false);
 	if (!rc && (e->flags & E_OWNED))

@@ -74,7 +74,17 @@ json_t *share_add(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 		return NULL;
 	}
 	json_decref(errs);
-	if (must_change(op, e, id) || op_begin(op))
+	if (must_change(op, e, id))
+		return NULL;
+	json_t *rec = record_load(op, e, id, false);
+	bool own = rec && json_integer_value(json_object_get(rec, "owner_id")) == json_integer_value(uid);
+	json_decref(rec);
+	if (own) {
+		op_fail(op, 422, "validation_failed", "the owner already has the record");
+		op->err.fields = json_pack("{s:s}", "user_id", "owner");
+		return NULL;
+	}
+	if (op_begin(op))
 		return NULL;
 	char now[32];
 	clock_format_iso(clock_now_ms(), now, sizeof(now));

@@ -5,6 +5,7 @@
 #include "roles.h"
 #include "value.h"
 #include "../util/clock.h"
+#include "../util/xalloc.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -114,13 +115,18 @@ json_t *users_list(ent_op *op, const query_arg *args, int nargs)
 			return NULL;
 		}
 	}
-	sqlb q = SQLB_INIT;
+	sqlb q = SQLB_INIT, cnt = SQLB_INIT;
 	sqlb_add(&q, "SELECT " USER_COLS " FROM users u WHERE 1=1");
 	sqlb_add(&q, buf_str(&w.sql));
+	sqlb_add(&cnt, "SELECT count(*) FROM users u WHERE 1=1");
+	sqlb_add(&cnt, buf_str(&w.sql));
 	for (int i = 0; i < w.n; i++) {
 		sql_param p = w.p[i];
+		if (p.s)
+			p.s = xstrdup(p.s);
+		sqlb_param(&cnt, p);
+		sqlb_param(&q, w.p[i]);
 		w.p[i].s = NULL;
-		sqlb_param(&q, p);
 	}
 	sqlb_add(&q, " ORDER BY u.disabled, u.name, u.id LIMIT ");
 	sqlb_int(&q, limit);
@@ -134,14 +140,20 @@ json_t *users_list(ent_op *op, const query_arg *args, int nargs)
 			json_array_append_new(data, row(op, s));
 		db_done(s);
 	}
+	int64_t total = 0;
+	if (rc == DB_DONE && (s = sqlb_prepare(op->db, &cnt))) {
+		rc = db_step(s) == DB_ROW ? DB_DONE : DB_ERR;
+		total = db_col_int(s, 0);
+		db_done(s);
+	}
 	sqlb_free(&w);
 	sqlb_free(&q);
+	sqlb_free(&cnt);
 	if (rc != DB_DONE) {
 		json_decref(data);
 		op_db_fail(op, rc);
 		return NULL;
 	}
-	int64_t total = db_query_int(op->db, "SELECT count(*) FROM users", 0);
 	return json_pack("{s:o,s:I,s:I,s:I}", "data", data, "total", (json_int_t)total, "limit", (json_int_t)limit,
 			 "offset", (json_int_t)offset);
 }
@@ -235,7 +247,7 @@ json_t *users_create(ent_op *op, json_t *body)
 	if (!username_ok(username))
 		json_object_set_new(errs, "username", json_string(username ? "invalid" : "required"));
 	if (!password || strlen(password) < 8 || strlen(password) > 256)
-		json_object_set_new(errs, "password", json_string(password ? "too_short" : "required"));
+		json_object_set_new(errs, "password", json_string(!password ? "required" : strlen(password) < 8 ? "too_short" : "too_long"));
 	json_t *roles = json_object_get(body, "roles");
 	json_t *default_roles = json_pack("[s]", "sales_rep");
 	char *roles_json = roles_text(op, roles ? roles : default_roles);
@@ -342,7 +354,9 @@ json_t *users_update(ent_op *op, int64_t id, json_t *body)
 	if (dis && json_is_true(dis) && self)
 		json_object_set_new(errs, "disabled", json_string("self"));
 	json_t *mgr = json_object_get(body, "manager_id");
-	if (json_is_integer(mgr) && manager_cycle(op, id, json_integer_value(mgr)))
+	if (json_is_integer(mgr) && json_integer_value(mgr) == id)
+		json_object_set_new(errs, "manager_id", json_string("self"));
+	else if (json_is_integer(mgr) && manager_cycle(op, id, json_integer_value(mgr)))
 		json_object_set_new(errs, "manager_id", json_string("cycle"));
 	uval vals[8];
 	int n = 0;
@@ -414,7 +428,7 @@ int users_set_password(ent_op *op, int64_t id, json_t *body)
 		op_fail(op, 403, "forbidden", "only administrators reset passwords");
 	} else if (!pw || strlen(pw) < 8 || strlen(pw) > 256) {
 		op_fail(op, 422, "validation_failed", "a password has 8 to 256 characters");
-		op->err.fields = json_pack("{s:s}", "password", pw ? "too_short" : "required");
+		op->err.fields = json_pack("{s:s}", "password", !pw ? "required" : strlen(pw) < 8 ? "too_short" : "too_long");
 	} else if (!admin) {
 		char token[AUTH_TOKEN_HEX];
 		auth_session tmp;

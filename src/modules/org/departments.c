@@ -7,6 +7,8 @@
 #include "org.h"
 #include "../../core/record.h"
 
+#include <stdio.h>
+
 static const field_def fields[] = {
 	{ "name", FT_TEXT, { "部门名称", "Name" }, F_REQUIRED | F_SEARCH | F_SORT | F_LIST, .max_len = 100 },
 	{ "parent_id", FT_REF, { "上级部门", "Parent" }, F_LIST, .ref = "departments" },
@@ -40,8 +42,32 @@ static int before_update(hook_ctx *h, json_t *old, json_t *patch)
 	return 0;
 }
 
+/* A department still holding sub-departments or people stays: nothing may point at a deleted one. */
+static int before_delete(hook_ctx *h, json_t *old)
+{
+	(void)old;
+	char id[24];
+	snprintf(id, sizeof(id), "%lld", (long long)h->id);
+	query_arg args[] = { { "filter[parent_id]", id }, { "limit", "1" } };
+	json_t *kids = record_list_system(h->op, &departments_entity, args, 2);
+	int64_t n = kids ? json_integer_value(json_object_get(kids, "total")) : 0;
+	json_decref(kids);
+	if (n)
+		return hook_fail(h, 409, "conflict", "the department has sub-departments; move or delete them first");
+	db_stmt *s = db_prepare(h->op->db, "SELECT count(*) FROM users WHERE department_id = ? AND disabled = 0");
+	if (s) {
+		db_bind_int(s, 1, h->id);
+		n = db_step(s) == DB_ROW ? db_col_int(s, 0) : 0;
+		db_done(s);
+	}
+	if (n)
+		return hook_fail(h, 409, "conflict", "%lld people belong to the department; move them first", (long long)n);
+	return 0;
+}
+
 static const entity_hooks hooks = {
 	.before_update = before_update,
+	.before_delete = before_delete,
 };
 
 const entity_def departments_entity = {

@@ -147,6 +147,16 @@ static int to_pool(ent_op *op, int64_t id, int64_t dept, int64_t by, const char 
 		rc = record_set_fields(op, &customers_entity, id, set, action);
 	if (!rc)
 		rc = event(op, id, by, action);
+	if (!rc) {
+		/* what the previous owner shared ends with their ownership */
+		db_stmt *s = db_prepare(op->db, "DELETE FROM record_shares WHERE entity = 'customers' AND record_id = ?");
+		rc = s ? 0 : -1;
+		if (s) {
+			db_bind_int(s, 1, id);
+			rc = db_step(s) == DB_DONE ? 0 : op_db_fail(op, db_errcode(op->db));
+			db_done(s);
+		}
+	}
 	json_decref(set);
 	if (rc) {
 		op_rollback(op);

@@ -93,6 +93,9 @@ static int after_create(hook_ctx *h, json_t *rec)
 	return rc;
 }
 
+/* a record's timeline, newest first */
+static const char *const list_indexes[] = { "customer_id,occurred_at", "owner_id,occurred_at", NULL };
+
 static const entity_hooks hooks = {
 	.before_create = before_create,
 	.after_create = after_create,
@@ -108,4 +111,5 @@ const entity_def activities_entity = {
 	.title_field = "subject",
 	.default_sort = "-occurred_at",
 	.hooks = &hooks,
+	.list_indexes = list_indexes,
 };

@@ -21,6 +21,8 @@ static const relation_def relations[] = {
 	{ NULL },
 };
 
+static const char *const list_indexes[] = { "customer_id,updated_at", NULL };
+
 const entity_def contacts_entity = {
 	.name = "contacts",
 	.label = { "联系人", "Contacts" },
@@ -31,4 +33,5 @@ const entity_def contacts_entity = {
 	.scope_via = "customer_id",
 	.title_field = "name",
 	.default_sort = "-updated_at",
+	.list_indexes = list_indexes,
 };

@@ -68,6 +68,7 @@ static const relation_def relations[] = {
 };
 
 static const char *const duplicate_keys[] = { "name", "phone", NULL };
+static const char *const list_indexes[] = { "status,updated_at", "grade,updated_at", "industry,updated_at", NULL };
 
 /* The owner's clock for the pool rules starts when they get the customer. */
 static int before_create(hook_ctx *h, json_t *rec)
@@ -94,5 +95,6 @@ const entity_def customers_entity = {
 	.default_sort = "-updated_at",
 	.duplicate_keys = duplicate_keys,
 	.pool_field = "pool_department_id",
+	.list_indexes = list_indexes,
 	.hooks = &customer_hooks,
 };

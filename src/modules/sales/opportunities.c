@@ -72,6 +72,9 @@ static int before_update(hook_ctx *h, json_t *old, json_t *patch)
 	return check_probability(h, json_object_get(patch, "probability"));
 }
 
+/* the board: one column per stage, sorted by amount */
+static const char *const list_indexes[] = { "stage,amount", "stage,updated_at", "customer_id,updated_at", NULL };
+
 static const entity_hooks hooks = {
 	.before_create = before_create,
 	.before_update = before_update,
@@ -88,4 +91,5 @@ const entity_def opportunities_entity = {
 	.title_field = "name",
 	.default_sort = "-updated_at",
 	.hooks = &hooks,
+	.list_indexes = list_indexes,
 };
