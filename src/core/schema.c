@@ -85,13 +85,21 @@ static int create_index(db *d, const entity_def *e, const char *suffix, const ch
 	return rc;
 }
 
-/* "stage,amount" -> index <entity>_stage_amount on live rows */
+/* "stage,amount" -> an index on live rows over those columns and then the
+ * ones the data scope tests (owner, pool, the record scope follows), so a
+ * scoped page and its total are answered from the index alone. */
 static int create_list_index(db *d, const entity_def *e, const char *spec)
 {
-	char name[128], cols[128];
+	char name[160], cols[160];
 	snprintf(cols, sizeof(cols), "%s", spec);
-	snprintf(name, sizeof(name), "%s_", e->name);
-	for (char *p = cols; *p; p++)
+	if (e->scope_via)
+		snprintf(cols + strlen(cols), sizeof(cols) - strlen(cols), ",%s", e->scope_via);
+	if (e->flags & E_OWNED)
+		snprintf(cols + strlen(cols), sizeof(cols) - strlen(cols), ",owner_id");
+	if (e->pool_field)
+		snprintf(cols + strlen(cols), sizeof(cols) - strlen(cols), ",%s", e->pool_field);
+	snprintf(name, sizeof(name), "%s_list", e->name);
+	for (const char *p = cols; *p; p++)
 		if (*p != ' ')
 			snprintf(name + strlen(name), sizeof(name) - strlen(name), "%c", *p == ',' ? '_' : *p);
 	buf q = BUF_INIT;
