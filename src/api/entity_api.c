@@ -167,9 +167,15 @@ int api_option_list_put(api_ctx *c)
 		const char *v = json_string_value(json_object_get(o, "value"));
 		if (bad)
 			break;
-		if (!v || !*v || strlen(v) > 50 || !json_is_string(json_object_get(l, "zh-CN")) ||
-		    !json_is_string(json_object_get(l, "en")))
-			bad = "each option needs a value (1-50 bytes) and zh-CN and en labels";
+		json_t *prob = json_object_get(o, "probability"), *closed = json_object_get(o, "closed");
+		if (!v || !*v || strlen(v) > 50 || strchr(v, ' ') || !json_is_string(json_object_get(l, "zh-CN")) ||
+		    !json_is_string(json_object_get(l, "en")) || !json_string_length(json_object_get(l, "zh-CN")) ||
+		    !json_string_length(json_object_get(l, "en")))
+			bad = "each option needs a value (1-50 bytes, no spaces) and zh-CN and en labels";
+		else if (prob && !(json_is_integer(prob) && json_integer_value(prob) >= 0 && json_integer_value(prob) <= 100))
+			bad = "a probability is a whole number from 0 to 100";
+		else if (closed && !json_is_boolean(closed))
+			bad = "closed is true or false";
 		for (size_t j = 0; j < i && !bad; j++)
 			if (!strcmp(v, json_string_value(json_object_get(json_array_get(opts, j), "value"))))
 				bad = "option values must be unique";

@@ -62,7 +62,11 @@ json_t *record_aggregate(ent_op *op, const entity_def *e, const query_arg *args,
 			group = args[i].value;
 		else if (!strcmp(args[i].key, "sum"))
 			sum = args[i].value;
-		else if (strcmp(args[i].key, "sort") && strcmp(args[i].key, "limit") && strcmp(args[i].key, "offset"))
+		else if (!strcmp(args[i].key, "deleted")) {
+			op_fail(op, 400, "bad_request", "aggregates count live records only");
+			free(rest);
+			return NULL;
+		} else if (strcmp(args[i].key, "sort") && strcmp(args[i].key, "limit") && strcmp(args[i].key, "offset"))
 			rest[nrest++] = args[i];
 	}
 	json_t *out = NULL;
@@ -97,7 +101,8 @@ json_t *record_aggregate(ent_op *op, const entity_def *e, const query_arg *args,
 		sqlb_param(&q, lq.where.p[i]);
 		lq.where.p[i].s = NULL;
 	}
-	sqlb_addf(&q, " GROUP BY 1 ORDER BY 1 LIMIT %d", MAX_GROUPS);
+	/* empty first on both backends (SQLite's order; PostgreSQL puts NULL last unless told) */
+	sqlb_addf(&q, " GROUP BY 1 ORDER BY 1%s LIMIT %d", db_kind(op->db) == DB_POSTGRES ? " NULLS FIRST" : "", MAX_GROUPS);
 	db_stmt *s = sqlb_prepare(op->db, &q);
 	sqlb_free(&q);
 	if (!s) {

@@ -36,7 +36,9 @@ static int write_table(db *d, FILE *out, const char *table, json_t *counts)
 	for (int i = 0; i < n; i++)
 		if (!derived(db_col_name(s, i)))
 			json_array_append_new(cols, json_string(db_col_name(s, i)));
-	char *head = json_dumps(json_pack("{s:s,s:o}", "table", table, "columns", cols), JSON_COMPACT);
+	json_t *h = json_pack("{s:s,s:o}", "table", table, "columns", cols);
+	char *head = json_dumps(h, JSON_COMPACT);
+	json_decref(h);
 	fprintf(out, "%s\n", head);
 	free(head);
 	int64_t rows = 0;
@@ -88,7 +90,9 @@ int dump_write(db *d, FILE *out)
 		rc = write_table(d, out, entity_at(i)->name, counts);
 	db_rollback(d);
 	if (!rc) {
-		txt = json_dumps(json_pack("{s:b,s:o}", "end", 1, "rows", counts), JSON_COMPACT);
+		json_t *end = json_pack("{s:b,s:o}", "end", 1, "rows", counts);
+		txt = json_dumps(end, JSON_COMPACT);
+		json_decref(end);
 		fprintf(out, "%s\n", txt);
 		free(txt);
 	} else {

@@ -198,7 +198,7 @@ static int add_sort(ent_op *op, const entity_def *e, const char *spec, buf *orde
 			p++;
 			len--;
 		}
-		if (!len || len >= sizeof(name))
+		if (!len || len >= sizeof(name) || (comma && !comma[1]))
 			return bad(op, "malformed sort %s", spec);
 		memcpy(name, p, len);
 		name[len] = '\0';
@@ -207,7 +207,11 @@ static int add_sort(ent_op *op, const entity_def *e, const char *spec, buf *orde
 			return bad(op, "cannot sort by %s", name);
 		if (++n > 4)
 			return bad(op, "at most 4 sort fields: %s", spec);
-		buf_addf(order, "%st.%s %s", order->len ? ", " : "", f->name, desc ? "DESC" : "ASC");
+		/* empty values sort as the smallest on both backends, SQLite's rule */
+		bool pg = op->db && db_kind(op->db) == DB_POSTGRES && f->type != FT_INT; /* id, never empty */
+		pg = pg && strcmp(f->name, "created_at") && strcmp(f->name, "updated_at");
+		buf_addf(order, "%st.%s %s%s", order->len ? ", " : "", f->name, desc ? "DESC" : "ASC",
+			 pg ? (desc ? " NULLS LAST" : " NULLS FIRST") : "");
 		p += len;
 		if (comma)
 			p++;
@@ -305,9 +309,28 @@ bool query_add_search(db *d, const auth_session *who, const entity_def *e, const
 	}
 	if (!searchable)
 		return false;
+	/* words of two or more word characters go through the index ... */
 	bool indexed = d && db_kind(d) == DB_POSTGRES ? !hidden && search_index_condition(e, text, w)
 						       : fts_condition(who, e, hidden > 0, text, w);
-	if (!indexed)
+	/* ... and every shorter word must match too, by a scan of what the index left */
+	bool any = indexed;
+	for (const char *p = text; *p;) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		const char *start = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		size_t n = (size_t)(p - start);
+		size_t wc = n ? utf8_word_chars(start, n) : 0;
+		bool long_word = wc >= 2 && (indexed || !(d && db_kind(d) == DB_POSTGRES && hidden));
+		if (!n || (long_word && indexed))
+			continue;
+		char *word = xstrndup(start, n);
+		scan_condition(who, e, word, w);
+		free(word);
+		any = true;
+	}
+	if (!any)
 		scan_condition(who, e, text, w);
 	return true;
 }

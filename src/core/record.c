@@ -377,9 +377,13 @@ static void bind_value(sqlb *q, parsed *v, int k)
 }
 
 /* 409 duplicate when a duplicate key's value is already taken by a live record. */
-static int check_duplicates(ent_op *op, const entity_def *e, parsed *vals, int n, int64_t self)
+/* old: the record before an update (values kept as they are never count as new duplicates), or NULL */
+static int check_duplicates(ent_op *op, const entity_def *e, parsed *vals, int n, int64_t self, json_t *old,
+			    json_t *patch)
 {
 	for (const char *const *k = e->duplicate_keys; k && *k; k++) {
+		if (old && json_equal(json_object_get(old, *k), json_object_get(patch, *k)))
+			continue;
 		for (int i = 0; i < n; i++) {
 			if (strcmp(vals[i].f->name, *k) || vals[i].p[0].t == P_NULL)
 				continue;
@@ -443,7 +447,7 @@ static int check_unique(ent_op *op, const entity_def *e, parsed *vals, int n, in
 static int64_t owner_of(ent_op *op, const entity_def *e, json_t *body, int *err)
 {
 	*err = 0;
-	json_t *o = json_object_get(body, "owner_id");
+	json_t *o = (e->flags & E_OWNED) ? json_object_get(body, "owner_id") : NULL;
 	if (!o || json_is_null(o))
 		return op->who ? op->who->user.id : 0;
 	field_def owner = { .name = "owner_id", .type = FT_REF, .ref = "users" };
@@ -567,7 +571,7 @@ json_t *record_create(ent_op *op, const entity_def *e, json_t *body)
 		goto fail;
 	if (parse_values(op, e, rec, true, vals, &n, key_errors(op, e, body)))
 		goto fail;
-	if (!json_is_true(json_object_get(body, "allow_duplicate")) && check_duplicates(op, e, vals, n, 0))
+	if (!json_is_true(json_object_get(body, "allow_duplicate")) && check_duplicates(op, e, vals, n, 0, NULL, NULL))
 		goto fail;
 	if (check_unique(op, e, vals, n, 0))
 		goto fail;
@@ -637,8 +641,22 @@ static int update_row(ent_op *op, const entity_def *e, int64_t id, int64_t versi
 	db_done(s);
 	if (rc != DB_DONE)
 		return op_db_fail(op, rc < 0 ? rc : DB_ERR);
-	if (db_changes(op->db) != 1)
-		return op_fail(op, 409, "conflict", "the record was changed by someone else; reload it");
+	if (db_changes(op->db) != 1) {
+		/* lost a race with another writer (or server): tell the current version */
+		char sql[128];
+		snprintf(sql, sizeof(sql), "SELECT version FROM %s WHERE id = ?", e->name);
+		db_stmt *v = db_prepare(op->db, sql);
+		int64_t current = 0;
+		if (v) {
+			db_bind_int(v, 1, id);
+			if (db_step(v) == DB_ROW)
+				current = db_col_int(v, 0);
+			db_done(v);
+		}
+		op_fail(op, 409, "conflict", "the record was changed by someone else; reload it");
+		op->err.extra = json_pack("{s:I}", "current_version", (json_int_t)current);
+		return -1;
+	}
 	return 0;
 }
 
@@ -684,7 +702,7 @@ json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 		goto fail;
 	if (parse_values(op, e, patch, false, vals, &n, key_errors(op, e, body)))
 		goto fail;
-	if (!json_is_true(json_object_get(body, "allow_duplicate")) && check_duplicates(op, e, vals, n, id))
+	if (!json_is_true(json_object_get(body, "allow_duplicate")) && check_duplicates(op, e, vals, n, id, old, patch))
 		goto fail;
 	if (check_unique(op, e, vals, n, id))
 		goto fail;

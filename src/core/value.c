@@ -92,8 +92,12 @@ static bool url_ok(const char *s, size_t n)
 		if (isspace((unsigned char)s[i]) || (unsigned char)s[i] < 0x20)
 			return false;
 	const char *sep = strstr(s, "://");
-	if (sep && (size_t)(sep - s) < n)
-		return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
+	if (sep && (size_t)(sep - s) < n) {
+		if (strncasecmp(s, "http://", 7) && strncasecmp(s, "https://", 8))
+			return false;
+		const char *host = sep + 3; /* a host must follow the scheme */
+		return host < s + n && !strchr("/?#", *host);
+	}
 	/* no scheme: a host name at least ("www.example.com"), never "javascript:..." */
 	return memchr(s, '.', n) && !memchr(s, ':', n);
 }
@@ -199,6 +203,8 @@ static const char *parse_string_kind(db *d, const field_def *f, const char *s, s
 		n = trim(&s, n);
 	if (!utf8_valid(s, n))
 		return "invalid_text";
+	if (f->type != FT_LONGTEXT && (memchr(s, '\n', n) || memchr(s, '\r', n)))
+		return "invalid_text"; /* one line: a line break belongs in a long text */
 	if ((int)utf8_length(s, n) > value_max_len(f))
 		return "too_long";
 	switch (f->type) {
@@ -269,7 +275,7 @@ const char *value_parse(ent_op *op, const field_def *f, json_t *v, sql_param out
 	*nout = 1;
 	if (f->type == FT_MONEY)
 		*nout = 2;
-	if (is_blank(v) && f->type != FT_LONGTEXT) {
+	if (is_blank(v)) {
 		if (f->flags & F_REQUIRED)
 			return "required";
 		out[0] = (sql_param){ .t = P_NULL };
