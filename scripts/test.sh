@@ -17,7 +17,6 @@ step() {
 step "clang build" make --no-print-directory clang-check
 step "unit tests" make --no-print-directory test-unit
 export RAPPORT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pgdir")
-export RAPPORT_TEST_PG_DIR="$pgdir"   # lets a test restart the cluster
 step "API tests on SQLite" make --no-print-directory test-api
 step "API tests on PostgreSQL" make --no-print-directory test-api-pg
 step "API tests, sanitizer build" make --no-print-directory test-api-asan

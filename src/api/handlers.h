@@ -39,6 +39,7 @@ int api_users_get(api_ctx *c);
 int api_users_create(api_ctx *c);
 int api_users_patch(api_ctx *c);
 int api_users_password(api_ctx *c);
+int api_users_history(api_ctx *c);
 int api_roles_list(api_ctx *c);
 int api_roles_create(api_ctx *c);
 int api_roles_put(api_ctx *c);

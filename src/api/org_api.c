@@ -49,6 +49,14 @@ int api_users_password(api_ctx *c)
 	return api_call_end_rc(c, &k, users_set_password(&k.op, k.id, k.body));
 }
 
+int api_users_history(api_ctx *c)
+{
+	api_call k;
+	if (!api_call_begin(c, &k, NEED_ID))
+		return c->status;
+	return api_call_end(c, &k, 200, users_history(&k.op, k.id));
+}
+
 int api_roles_list(api_ctx *c)
 {
 	return api_reply_json(c, 200, json_pack("{s:o}", "data", roles_list(c->db)));

@@ -28,6 +28,7 @@ const api_route api_routes[] = {
 	{ API_GET, "/api/users/:id", api_users_get, 0 },
 	{ API_PATCH, "/api/users/:id", api_users_patch, 0 },
 	{ API_POST, "/api/users/:id/password", api_users_password, ROUTE_SLOW },
+	{ API_GET, "/api/users/:id/history", api_users_history, 0 },
 	{ API_GET, "/api/roles", api_roles_list, 0 },
 	{ API_POST, "/api/roles", api_roles_create, 0 },
 	{ API_PUT, "/api/roles/:name", api_roles_put, 0 },

@@ -24,8 +24,9 @@ typedef struct acl_rule {
 struct acl_ctx {
 	arena *a;
 	bool admin;
-	unsigned actions[ACL_MAX_ENTITIES];   /* bit per acl_action */
-	enum acl_scope scope[ACL_MAX_ENTITIES];
+	/* per entity and action: the widest scope any role grants that action
+	 * with (a read-only "all" in one role does not widen another role's edits) */
+	enum acl_scope scope[ACL_MAX_ENTITIES][ACL_NACTIONS];
 	int granting[ACL_MAX_ENTITIES];       /* roles granting read */
 	acl_rule rules[ACL_MAX_RULES];
 	int nrules;
@@ -68,11 +69,11 @@ static void apply_role(struct acl_ctx *x, json_t *grants, json_t *rules)
 				if (json_is_string(a) && !strcmp(json_string_value(a), acl_action_names[j]))
 					acts |= 1u << j;
 		enum acl_scope sc = scope_from(json_string_value(json_object_get(g, "scope")));
-		if (!(acts & (1u << ACL_READ)))
+		if (!(acts & (1u << ACL_READ)) || sc == SCOPE_NONE)
 			continue;
-		x->actions[i] |= acts;
-		if (sc > x->scope[i])
-			x->scope[i] = sc;
+		for (int j = 0; j < ACL_NACTIONS; j++)
+			if ((acts & (1u << j)) && sc > x->scope[i][j])
+				x->scope[i][j] = sc;
 		x->granting[i]++;
 		/* this role's rules for the entity */
 		const char *key;
@@ -134,7 +135,17 @@ bool acl_can(const auth_session *who, const entity_def *e, enum acl_action a)
 	if (!who->acl || who->acl->admin)
 		return true;
 	int i = entity_index(e);
-	return i >= 0 && i < ACL_MAX_ENTITIES && (who->acl->actions[i] & (1u << a));
+	return i >= 0 && i < ACL_MAX_ENTITIES && who->acl->scope[i][a] > SCOPE_NONE;
+}
+
+enum acl_scope acl_action_scope(const auth_session *who, const entity_def *e, enum acl_action a)
+{
+	if (!who)
+		return SCOPE_NONE;
+	if (!who->acl || who->acl->admin)
+		return SCOPE_ALL;
+	int i = entity_index(e);
+	return i >= 0 && i < ACL_MAX_ENTITIES ? who->acl->scope[i][a] : SCOPE_NONE;
 }
 
 enum acl_scope acl_entity_scope(const auth_session *who, const entity_def *e)
@@ -143,8 +154,7 @@ enum acl_scope acl_entity_scope(const auth_session *who, const entity_def *e)
 		return SCOPE_NONE;
 	if (!who->acl || who->acl->admin)
 		return SCOPE_ALL;
-	int i = entity_index(e);
-	return i >= 0 && i < ACL_MAX_ENTITIES ? who->acl->scope[i] : SCOPE_NONE;
+	return acl_action_scope(who, e, ACL_READ);
 }
 
 static const acl_rule *find_rule(const auth_session *who, const entity_def *e, const field_def *f)
@@ -306,20 +316,22 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 	sqlb_add(q, ")");
 }
 
-int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, bool write)
+int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, enum acl_action action)
 {
 	const auth_session *who = op->who;
+	bool write = action != ACL_READ;
 	if (!who) {
 		sqlb_add(q, " AND 1=0");
 		return 0;
 	}
 	if (!who->acl || who->acl->admin)
 		return 0;
-	enum acl_scope sc = acl_entity_scope(who, e);
+	enum acl_scope sc = acl_action_scope(who, e, action);
 	if (e->scope_via) {
 		const field_def *via = entity_field(e, e->scope_via);
 		const entity_def *p = entity_find(via->ref);
-		enum acl_scope psc = acl_entity_scope(who, p);
+		/* the parent for the same purpose: editing a contact needs the right to edit its customer */
+		enum acl_scope psc = acl_action_scope(who, p, action == ACL_READ ? ACL_READ : ACL_UPDATE);
 		sqlb_add(q, " AND (");
 		if (psc == SCOPE_ALL) {
 			sqlb_addf(q, "%s.%s IS NOT NULL", t, via->name);
@@ -369,12 +381,12 @@ json_t *acl_json(const auth_session *who)
 	return json_pack("{s:b,s:o}", "admin", acl_is_admin(who), "entities", ents);
 }
 
-bool acl_may_assign(ent_op *op, const entity_def *e, int64_t owner)
+bool acl_may_assign(ent_op *op, const entity_def *e, int64_t owner, enum acl_action action)
 {
 	const auth_session *who = op->who;
 	if (!who || !who->acl || who->acl->admin || owner == who->user.id)
 		return true;
-	enum acl_scope sc = acl_entity_scope(who, e);
+	enum acl_scope sc = acl_action_scope(who, e, action);
 	if (sc == SCOPE_ALL)
 		return true;
 	if (sc <= SCOPE_OWN)

@@ -38,16 +38,19 @@ extern const char *const acl_scope_names[SCOPE_ALL + 1];
 int acl_load(db *d, auth_session *s, arena *a);
 
 bool acl_can(const auth_session *who, const entity_def *e, enum acl_action a);
+/* The read scope of e (what /api/me reports). */
 enum acl_scope acl_entity_scope(const auth_session *who, const entity_def *e);
+/* The scope of one action: the widest any of the user's roles grants it with. */
+enum acl_scope acl_action_scope(const auth_session *who, const entity_def *e, enum acl_action a);
 /* Appends " AND (...)" restricting alias `t` to the rows `who` may see
- * (write: may change); nothing for the widest scope. */
-int acl_scope(ent_op *op, const entity_def *e, const char *alias, sqlb *q, bool write);
+ * (ACL_READ) or act on (ACL_UPDATE, ACL_DELETE); nothing for the widest scope. */
+int acl_scope(ent_op *op, const entity_def *e, const char *alias, sqlb *q, enum acl_action action);
 bool acl_field_hidden(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_field_readonly(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_is_admin(const auth_session *who);
 /* May `op->who` make `owner` the owner of a record of e?  Yes for themselves
  * and for the people within their data scope (a manager for their team). */
-bool acl_may_assign(ent_op *op, const entity_def *e, int64_t owner);
+bool acl_may_assign(ent_op *op, const entity_def *e, int64_t owner, enum acl_action action);
 /* {"admin": bool, "entities": {"customers": {"actions": [...], "scope": "own"}, ...}} */
 json_t *acl_json(const auth_session *who);
 /* The ids of users whose records `who` sees at scope s, as a JSON array text

@@ -95,7 +95,7 @@ json_t *record_aggregate(ent_op *op, const entity_def *e, const query_arg *args,
 	if (sf && sf->type == FT_MONEY)
 		sqlb_addf(&q, ", min(t.%s_currency), max(t.%s_currency)", sf->name, sf->name);
 	sqlb_addf(&q, " FROM %s t WHERE t.deleted_at IS NULL", e->name);
-	acl_scope(op, e, "t", &q, false);
+	acl_scope(op, e, "t", &q, ACL_READ);
 	sqlb_add(&q, buf_str(&lq.where.sql));
 	for (int i = 0; i < lq.where.n; i++) {
 		sqlb_param(&q, lq.where.p[i]);

@@ -18,7 +18,7 @@ int audit_write(ent_op *op, const entity_def *e, int64_t id, const char *action,
 		db_bind_str(s, 1, e->name);
 		db_bind_int(s, 2, id);
 		db_bind_str(s, 3, action);
-		if (op->who)
+		if (op->who && op->who->user.id) /* user 0 is the system: nobody */
 			db_bind_int(s, 4, op->who->user.id);
 		else
 			db_bind_null(s, 4);

@@ -92,7 +92,7 @@ static json_t *row_to_json(ent_op *op, const entity_def *e, db_stmt *s)
 	return o;
 }
 
-/* scoped: 0 = no scope (the system), 1 = rows the caller sees, 2 = rows they may change */
+/* scoped: 0 = no scope (the system), 1 = rows the caller sees, 2 = rows they may change, 3 = may delete */
 static json_t *load(ent_op *op, const entity_def *e, int64_t id, int scoped, bool with_deleted)
 {
 	sqlb q = SQLB_INIT;
@@ -102,7 +102,7 @@ static json_t *load(ent_op *op, const entity_def *e, int64_t id, int scoped, boo
 	if (!with_deleted)
 		sqlb_add(&q, " AND t.deleted_at IS NULL");
 	if (scoped)
-		acl_scope(op, e, "t", &q, scoped == 2);
+		acl_scope(op, e, "t", &q, scoped == 3 ? ACL_DELETE : scoped == 2 ? ACL_UPDATE : ACL_READ);
 	db_stmt *s = sqlb_prepare(op->db, &q);
 	sqlb_free(&q);
 	if (!s) {
@@ -144,8 +144,8 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 	sqlb_add(&q, live);
 	sqlb_add(&cnt, live);
 	if (scoped) {
-		acl_scope(op, e, "t", &q, false);
-		acl_scope(op, e, "t", &cnt, false);
+		acl_scope(op, e, "t", &q, ACL_READ);
+		acl_scope(op, e, "t", &cnt, ACL_READ);
 	}
 	/* the filter text and its parameters, appended to both statements */
 	sqlb_add(&q, buf_str(&lq->where.sql));
@@ -444,7 +444,7 @@ static int check_unique(ent_op *op, const entity_def *e, parsed *vals, int n, in
 	return 0;
 }
 
-static int64_t owner_of(ent_op *op, const entity_def *e, json_t *body, int *err)
+static int64_t owner_of(ent_op *op, const entity_def *e, json_t *body, int *err, bool creating)
 {
 	*err = 0;
 	json_t *o = (e->flags & E_OWNED) ? json_object_get(body, "owner_id") : NULL;
@@ -460,7 +460,7 @@ static int64_t owner_of(ent_op *op, const entity_def *e, json_t *body, int *err)
 		*err = -1;
 		return 0;
 	}
-	if (!acl_may_assign(op, e, p[0].i)) {
+	if (!acl_may_assign(op, e, p[0].i, creating ? ACL_CREATE : ACL_UPDATE)) {
 		op_fail(op, 422, "validation_failed", "you may not give records to this user");
 		op->err.fields = json_pack("{s:s}", "owner_id", "out_of_scope");
 		*err = -1;
@@ -564,7 +564,7 @@ json_t *record_create(ent_op *op, const entity_def *e, json_t *body)
 	parsed *vals = xcalloc((size_t)nf, sizeof(*vals));
 	int n = 0, err = 0;
 	json_t *out = NULL;
-	int64_t owner = owner_of(op, e, body, &err);
+	int64_t owner = owner_of(op, e, body, &err, true);
 	if (err || op_begin(op))
 		goto out;
 	if (e->hooks && run_hook(op, e, 0, e->hooks->before_create, rec))
@@ -612,10 +612,10 @@ static int update_row(ent_op *op, const entity_def *e, int64_t id, int64_t versi
 	sqlb_addf(&q, "UPDATE %s SET version = version + 1, updated_at = ", e->name);
 	sqlb_text(&q, now);
 	sqlb_add(&q, ", updated_by = ");
-	if (op->who)
+	if (op->who && op->who->user.id)
 		sqlb_int(&q, op->who->user.id);
 	else
-		sqlb_null(&q);
+		sqlb_null(&q); /* the system (jobs) is nobody */
 	if (owner) {
 		sqlb_add(&q, ", owner_id = ");
 		if (*owner)
@@ -684,7 +684,7 @@ json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 	int64_t owner = 0;
 	bool owner_set = json_object_get(patch, "owner_id") != NULL;
 	if (owner_set) {
-		owner = owner_of(op, e, patch, &err);
+		owner = owner_of(op, e, patch, &err, false);
 		if (err)
 			goto out;
 	}
@@ -773,7 +773,7 @@ int record_delete(ent_op *op, const entity_def *e, int64_t id)
 		return op_fail(op, 404, "not_found", "no such record");
 	if (op_begin(op))
 		return -1;
-	json_t *old = load(op, e, id, 2, false);
+	json_t *old = load(op, e, id, 3, false);
 	int rc = -1;
 	if (old && !(e->hooks && run_hook(op, e, id, e->hooks->before_delete, old)) && !set_deleted(op, e, id, true))
 		rc = op_commit(op);
@@ -791,7 +791,7 @@ json_t *record_restore(ent_op *op, const entity_def *e, int64_t id)
 	}
 	if (op_begin(op))
 		return NULL;
-	json_t *old = load(op, e, id, 2, true), *out = NULL;
+	json_t *old = load(op, e, id, 3, true), *out = NULL;
 	if (!old)
 		goto fail;
 	if (!json_object_get(old, "deleted_at")) {

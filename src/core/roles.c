@@ -275,12 +275,13 @@ int role_save(ent_op *op, const char *name, json_t *body, bool create)
 	}
 	if ((zh && strlen(zh) > 50) || (en && strlen(en) > 50))
 		return field_error(op, "label", "too_long", "labels are at most 50 bytes");
-	if (!grants && create)
-		grants = json_object();
-	if (grants && check_grants(op, grants))
+	json_t *empty = !grants && create ? json_object() : NULL;
+	if (empty)
+		grants = empty;
+	if ((grants && check_grants(op, grants)) || (rules && check_rules(op, rules))) {
+		json_decref(empty);
 		return -1;
-	if (rules && check_rules(op, rules))
-		return -1;
+	}
 	if (!grants) {
 		bool found;
 		json_t *g = load_grants(op->db, name, &found);
@@ -291,6 +292,7 @@ int role_save(ent_op *op, const char *name, json_t *body, bool create)
 	json_t *none = create && !rules ? json_object() : NULL;
 	int rc = store(op->db, name, zh, en, grants, rules ? rules : none, false, false, create);
 	json_decref(none);
+	json_decref(empty);
 	return rc ? op_db_fail(op, db_errcode(op->db)) : 0;
 }
 

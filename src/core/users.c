@@ -471,3 +471,17 @@ int users_set_password(ent_op *op, int64_t id, json_t *body)
 	json_decref(u);
 	return rc;
 }
+
+json_t *users_history(ent_op *op, int64_t id)
+{
+	if (!acl_is_admin(op->who) && !(op->who && op->who->user.id == id)) {
+		op_fail(op, 404, "not_found", "no such user");
+		return NULL;
+	}
+	json_t *u = users_get(op, id);
+	if (!u)
+		return NULL;
+	json_decref(u);
+	json_t *list = audit_list(op, &users_audit, id, 200, 0);
+	return list ? json_pack("{s:o}", "data", list) : NULL;
+}

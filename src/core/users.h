@@ -21,4 +21,7 @@ json_t *users_update(ent_op *op, int64_t id, json_t *body);
 /* {"password"} by an admin, or {"current_password","password"} by the user; ends other sessions. */
 int users_set_password(ent_op *op, int64_t id, json_t *body);
 
+/* The changes to a user, newest first (admins, or the user themselves). */
+json_t *users_history(ent_op *op, int64_t id);
+
 #endif

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 
 import { execFile } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 
 import { REPO_ROOT, api, assertError, login, runCli, startServer } from './lib/server.mjs'
 import { PG_URL, createDatabase } from './lib/postgres.mjs'
@@ -82,18 +85,28 @@ describe('two servers on one PostgreSQL database', { skip: !PG_URL && 'no Postgr
   })
 })
 
-describe('the database restarts under load', { skip: !(PG_URL && process.env.RAPPORT_TEST_PG_DIR) && 'no restartable PostgreSQL (RAPPORT_TEST_PG_DIR)' }, () => {
-  let database, server, session
+// The restart gets a cluster of its own: restarting the shared one would fail every other test
+// file running at the same time.
+function cluster(...args) {
+  return new Promise((resolve, reject) => {
+    execFile('scripts/pg-cluster.sh', args, { cwd: REPO_ROOT, timeout: 60_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`pg-cluster.sh ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout.trim()))
+  })
+}
+
+describe('the database restarts under load', { skip: !PG_URL && 'no PostgreSQL (RAPPORT_TEST_PG_URL)' }, () => {
+  let dir, server, session
 
   before(async () => {
-    database = await createDatabase()
-    server = await startServer({ env: { RAPPORT_DATABASE_URL: database.url, RAPPORT_JOBS_INTERVAL: '3600' } })
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rapport-pg-restart-'))
+    const url = await cluster('start', dir)
+    server = await startServer({ env: { RAPPORT_DATABASE_URL: url, RAPPORT_JOBS_INTERVAL: '3600' } })
     session = await login(server)
   })
 
   after(async () => {
     await server?.stop() // asserts a clean exit: the server never crashed
-    await database?.drop()
+    if (dir) await cluster('stop', dir)
   })
 
   test('requests fail with 503 while it is down and recover by themselves', async () => {
@@ -111,11 +124,7 @@ describe('the database restarts under load', { skip: !(PG_URL && process.env.RAP
         await new Promise((r) => setTimeout(r, 20))
       }
     })()
-    const restart = await new Promise((resolve) => {
-      execFile('scripts/pg-cluster.sh', ['restart', process.env.RAPPORT_TEST_PG_DIR, '2'], { cwd: REPO_ROOT }, (error, stdout, stderr) =>
-        resolve({ error, stderr }))
-    })
-    assert.ifError(restart.error)
+    await cluster('restart', dir, '2')
     // after the restart every request succeeds again, without restarting Rapport
     let ok = false
     for (let i = 0; i < 50 && !ok; i++) {

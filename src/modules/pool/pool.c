@@ -252,7 +252,7 @@ typedef struct pass {
  * last_contacted_at, those never contacted since owned_since), one page. */
 static json_t *due(ent_op *op, const char *grade, const char *field, const char *cutoff, bool never)
 {
-	query_arg args[8];
+	query_arg args[10];
 	int n = 0;
 	args[n++] = (query_arg){ grade ? "filter[grade]" : "filter[grade][null]", grade ? grade : "true" };
 	args[n++] = (query_arg){ "filter[owner_id][null]", "false" };
@@ -260,9 +260,12 @@ static json_t *due(ent_op *op, const char *grade, const char *field, const char 
 	if (never) {
 		args[n++] = (query_arg){ "filter[last_contacted_at][null]", "true" };
 		args[n++] = (query_arg){ "filter[owned_since][lt]", cutoff };
+	} else if (strcmp(field, "owned_since")) {
+		/* no follow-up since the later of the last one and the claim: a new owner gets the full time */
+		args[n++] = (query_arg){ "filter[last_contacted_at][lt]", cutoff };
+		args[n++] = (query_arg){ "filter[owned_since][lt]", cutoff };
 	} else {
-		args[n++] = (query_arg){ strcmp(field, "owned_since") ? "filter[last_contacted_at][lt]"
-								      : "filter[owned_since][lt]", cutoff };
+		args[n++] = (query_arg){ "filter[owned_since][lt]", cutoff };
 	}
 	args[n++] = (query_arg){ "limit", "200" };
 	args[n++] = (query_arg){ "sort", "id" };

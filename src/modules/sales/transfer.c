@@ -52,7 +52,7 @@ json_t *customer_transfer(ent_op *op, int64_t id, int64_t owner)
 		op->err.fields = json_pack("{s:s}", "owner_id", owner > 0 ? "not_found" : "required");
 		return NULL;
 	}
-	if (!acl_may_assign(op, &customers_entity, owner)) {
+	if (!acl_may_assign(op, &customers_entity, owner, ACL_UPDATE)) {
 		op_fail(op, 422, "validation_failed", "you may not give customers to this user");
 		op->err.fields = json_pack("{s:s}", "owner_id", "out_of_scope");
 		return NULL;
