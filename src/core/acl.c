@@ -269,7 +269,7 @@ static int json_count(const char *arr)
  * row (210 ms).  A wide scope (a manager's 200 people) is a plain test on
  * each row, so the (status, updated_at) index finds the first 50 in order. */
 static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum acl_scope sc, sqlb *q,
-			    bool write)
+			    bool write, bool one_row)
 {
 	if (sc == SCOPE_NONE) {
 		sqlb_add(q, "1=0");
@@ -277,7 +277,7 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 	}
 	char from[96];
 	const char *owners = sc == SCOPE_OWN ? NULL : acl_owner_ids(op, sc);
-	bool narrow = !owners || json_count(owners) <= NARROW_SCOPE_OWNERS;
+	bool narrow = !one_row && (!owners || json_count(owners) <= NARROW_SCOPE_OWNERS);
 	int64_t me = op->who->user.id;
 	if (narrow) {
 		sqlb_addf(q, "%s.id IN (SELECT id FROM %s WHERE owner_id ", t, e->name);
@@ -302,9 +302,14 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 		return;
 	}
 	/* unary + keeps SQLite from driving the query through these columns */
-	sqlb_addf(q, "(+%s.owner_id IN (SELECT CAST(value AS BIGINT) FROM %s)", t,
-		  db_sql_json_values(op->db, "?", from, sizeof(from)));
-	sqlb_param(q, (sql_param){ .t = P_TEXT, .s = xstrdup(owners) });
+	if (owners) {
+		sqlb_addf(q, "(+%s.owner_id IN (SELECT CAST(value AS BIGINT) FROM %s)", t,
+			  db_sql_json_values(op->db, "?", from, sizeof(from)));
+		sqlb_param(q, (sql_param){ .t = P_TEXT, .s = xstrdup(owners) });
+	} else {
+		sqlb_addf(q, "(+%s.owner_id = ", t);
+		sqlb_int(q, me);
+	}
 	sqlb_addf(q, " OR %s.id IN (SELECT record_id FROM record_shares WHERE entity = '%s' AND user_id = ", t, e->name);
 	sqlb_int(q, me);
 	sqlb_add(q, write ? " AND access = 'edit')" : ")");
@@ -316,9 +321,11 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 	sqlb_add(q, ")");
 }
 
-int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, enum acl_action action)
+int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, int flags)
 {
 	const auth_session *who = op->who;
+	enum acl_action action = (enum acl_action)(flags & 0xff);
+	bool one_row = (flags & ACL_ONE_ROW) != 0;
 	bool write = action != ACL_READ;
 	if (!who) {
 		sqlb_add(q, " AND 1=0");
@@ -341,15 +348,19 @@ int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, enum acl_
 			/* a short alias per nesting level keeps the SQL readable */
 			char alias[8];
 			snprintf(alias, sizeof(alias), "%s_p", t);
-			sqlb_addf(q, "%s.%s IN (SELECT %s.id FROM %s %s WHERE ", t, via->name, alias, p->name, alias);
-			owner_condition(op, p, alias, psc, q, write);
+			if (one_row) /* one record: test its parent alone */
+				sqlb_addf(q, "EXISTS (SELECT 1 FROM %s %s WHERE %s.id = %s.%s AND ", p->name, alias, alias, t,
+					  via->name);
+			else
+				sqlb_addf(q, "%s.%s IN (SELECT %s.id FROM %s %s WHERE ", t, via->name, alias, p->name, alias);
+			owner_condition(op, p, alias, psc, q, write, one_row);
 			sqlb_add(q, ")");
 		}
 		sqlb_addf(q, " OR (%s.%s IS NULL AND ", t, via->name);
 		if (sc == SCOPE_ALL || !(e->flags & E_OWNED))
 			sqlb_add(q, sc == SCOPE_NONE ? "1=0" : "1=1");
 		else
-			owner_condition(op, e, t, sc, q, write);
+			owner_condition(op, e, t, sc, q, write, one_row);
 		sqlb_add(q, "))");
 		return 0;
 	}
@@ -360,7 +371,7 @@ int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, enum acl_
 		return 0;
 	}
 	sqlb_add(q, " AND ");
-	owner_condition(op, e, t, sc, q, write);
+	owner_condition(op, e, t, sc, q, write, one_row);
 	return 0;
 }
 

@@ -102,7 +102,7 @@ static json_t *load(ent_op *op, const entity_def *e, int64_t id, int scoped, boo
 	if (!with_deleted)
 		sqlb_add(&q, " AND t.deleted_at IS NULL");
 	if (scoped)
-		acl_scope(op, e, "t", &q, scoped == 3 ? ACL_DELETE : scoped == 2 ? ACL_UPDATE : ACL_READ);
+		acl_scope(op, e, "t", &q, ACL_ONE_ROW | (scoped == 3 ? ACL_DELETE : scoped == 2 ? ACL_UPDATE : ACL_READ));
 	db_stmt *s = sqlb_prepare(op->db, &q);
 	sqlb_free(&q);
 	if (!s) {

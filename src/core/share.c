@@ -15,7 +15,7 @@ static int must_change(ent_op *op, const entity_def *e, int64_t id)
 	sqlb q = SQLB_INIT;
 	sqlb_addf(&q, "SELECT 1 FROM %s t WHERE t.deleted_at IS NULL AND t.id = ", e->name);
 	sqlb_int(&q, id);
-	acl_scope(op, e, "t", &q, ACL_UPDATE);
+	acl_scope(op, e, "t", &q, ACL_ONE_ROW | ACL_UPDATE);
 	db_stmt *s = acl_can(op->who, e, ACL_UPDATE) ? sqlb_prepare(op->db, &q) : NULL;
 	sqlb_free(&q);
 	bool ok = s && db_step(s) == DB_ROW;

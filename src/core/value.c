@@ -186,7 +186,7 @@ static const char *check_ref(ent_op *op, const field_def *f, int64_t id)
 		sqlb_addf(&q, "SELECT 1 FROM %s t WHERE t.deleted_at IS NULL AND t.id = ", f->ref);
 		sqlb_int(&q, id);
 		if (op->who)
-			acl_scope(op, entity_find(f->ref), "t", &q, ACL_READ);
+			acl_scope(op, entity_find(f->ref), "t", &q, ACL_ONE_ROW | ACL_READ);
 	}
 	db_stmt *s = sqlb_prepare(op->db, &q);
 	sqlb_free(&q);

@@ -87,7 +87,7 @@ int db_open_sqlite(db **out, const char *path)
 	sqlite3_busy_timeout(d->h, 5000);
 	sqlite3_extended_result_codes(d->h, 1);
 	if (db_exec(&d->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		       "PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;")) {
+		       "PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768;")) {
 		log_error("cannot configure database %s: %s", path, d->errmsg);
 		db_close(&d->base);
 		return DB_ERR;
