@@ -44,8 +44,9 @@ enum acl_scope acl_entity_scope(const auth_session *who, const entity_def *e);
 enum acl_scope acl_action_scope(const auth_session *who, const entity_def *e, enum acl_action a);
 /* Appends " AND (...)" restricting alias `t` to the rows `who` may see
  * (ACL_READ) or act on (ACL_UPDATE, ACL_DELETE); nothing for the widest scope.
- * ACL_ONE_ROW or'ed into action: the query looks at one record by id, so the
- * condition is a test on that row rather than a set of every visible id. */
+ * ACL_ONE_ROW or'ed into action: the query looks at one record by id (or at
+ * a few, already narrowed by a search or a parent), so the condition is a
+ * test on each row rather than a set of every visible id. */
 #define ACL_ONE_ROW 0x100
 int acl_scope(ent_op *op, const entity_def *e, const char *alias, sqlb *q, int action);
 bool acl_field_hidden(const auth_session *who, const entity_def *e, const field_def *f);

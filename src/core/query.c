@@ -358,6 +358,7 @@ int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int
 			if (*v && !query_add_search(op->db, op->who, e, v, &q->where))
 				return bad(op, "%s cannot be searched", e->name);
 			q->has_search = *v != '\0';
+			q->selective |= q->has_search;
 		} else if (!strcmp(k, "deleted")) {
 			if (strcmp(v, "true") && strcmp(v, "false"))
 				return bad(op, "deleted takes true or false, not %s", v);
@@ -379,6 +380,7 @@ void list_query_where_ref(list_query *q, const char *field, int64_t id)
 {
 	sqlb_addf(&q->where, " AND t.%s = ", field);
 	sqlb_int(&q->where, id);
+	q->selective = true;
 }
 
 void list_query_free(list_query *q)

@@ -31,6 +31,7 @@ typedef struct list_query {
 	int64_t limit, offset;
 	bool deleted;          /* the recycle bin instead of live records */
 	bool has_search;
+	bool selective;        /* a search or a parent narrows the rows: test scope per row */
 } list_query;
 
 /* Parses args into q (which the caller frees with list_query_free, also on

@@ -144,8 +144,11 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 	sqlb_add(&q, live);
 	sqlb_add(&cnt, live);
 	if (scoped) {
-		acl_scope(op, e, "t", &q, ACL_READ);
-		acl_scope(op, e, "t", &cnt, ACL_READ);
+		/* when a search or a parent already narrows the rows, test the scope on
+		 * each of them instead of gathering every visible id first */
+		int how = ACL_READ | (lq->selective ? ACL_ONE_ROW : 0);
+		acl_scope(op, e, "t", &q, how);
+		acl_scope(op, e, "t", &cnt, how);
 	}
 	/* the filter text and its parameters, appended to both statements */
 	sqlb_add(&q, buf_str(&lq->where.sql));
