@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int dump_to_buf(const char *data, size_t size, void *b)
 {
@@ -16,8 +17,19 @@ static int dump_to_buf(const char *data, size_t size, void *b)
 	return 0;
 }
 
+/* A JSON or empty reply replaces a file chosen before (a handler that failed late). */
+static void drop_file(api_ctx *c)
+{
+	if (c->reply_file) {
+		close(c->reply_fd);
+		c->reply_file = false;
+	}
+	c->content_disposition = NULL;
+}
+
 int api_reply_json(api_ctx *c, int status, json_t *j)
 {
+	drop_file(c);
 	buf_reset(&c->out);
 	c->status = status;
 	c->content_type = "application/json; charset=utf-8";
@@ -28,6 +40,7 @@ int api_reply_json(api_ctx *c, int status, json_t *j)
 
 int api_reply_empty(api_ctx *c, int status)
 {
+	drop_file(c);
 	buf_reset(&c->out);
 	c->status = status;
 	c->content_type = NULL;

@@ -24,7 +24,8 @@
 #include <stddef.h>
 
 #define API_MAX_PARAMS 4
-#define API_MAX_BODY (1024 * 1024)
+#define API_MAX_BODY (1024 * 1024)          /* JSON bodies, unless the route says otherwise */
+#define API_MAX_UPLOAD (100 * 1024 * 1024)  /* ROUTE_UPLOAD bodies, unless the route says otherwise */
 
 enum api_method {
 	API_GET = 1,
@@ -37,6 +38,22 @@ enum api_method {
 enum api_route_flags {
 	ROUTE_PUBLIC = 1,   /* no login needed */
 	ROUTE_SLOW = 2,     /* runs on a worker thread (password hashing) */
+	ROUTE_UPLOAD = 4,   /* raw body streamed to a temporary file: c->upload, never in memory */
+};
+
+/* The body of a ROUTE_UPLOAD request.  The file is removed when the request
+ * completes; a handler that keeps the bytes link()s or copies the file. */
+typedef struct api_upload {
+	const char *path;              /* temporary file, or NULL for an empty body */
+	int fd;                        /* open for reading at offset 0, or -1 */
+	int64_t size;                  /* bytes received */
+	const char *content_type;      /* the request's Content-Type header, or NULL */
+} api_upload;
+
+/* api_reply_file / api_reply_bytes flags */
+enum api_reply_flags {
+	API_INLINE = 1,                /* Content-Disposition: inline (shown by the browser) */
+	API_UNLINK = 2,                /* api_reply_file: remove the file once it is open */
 };
 
 /* a query argument: the same layout as the engine's query_arg */
@@ -54,6 +71,8 @@ typedef struct api_ctx {
 	int nquery;
 	const char *body;
 	size_t body_len;
+	size_t body_limit;             /* the route's limit, for messages */
+	api_upload upload;             /* ROUTE_UPLOAD routes only */
 
 	/* request headers the api layer uses */
 	const char *cookie_session;
@@ -72,6 +91,9 @@ typedef struct api_ctx {
 	const char *content_type;
 	char *set_cookie;              /* one Set-Cookie header, or NULL */
 	char *content_disposition;
+	bool reply_file;               /* the body is reply_fd (api_reply_file), reply_len bytes */
+	int reply_fd;
+	int64_t reply_len;
 	int allow_methods;             /* for a 405: the methods the path takes */
 } api_ctx;
 
@@ -82,6 +104,7 @@ typedef struct api_route {
 	const char *pattern;           /* "/api/customers/:id/transfer" */
 	api_handler fn;
 	unsigned flags;
+	size_t max_body;               /* bytes; 0 = API_MAX_BODY, or API_MAX_UPLOAD for ROUTE_UPLOAD */
 } api_route;
 
 extern const api_route api_routes[];
@@ -95,6 +118,16 @@ int api_error(api_ctx *c, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Replies with status and j as the body, taking ownership of j. */
 int api_reply_json(api_ctx *c, int status, json_t *j);
+/* Replies 200 with the file at path (streamed from disk, never read into
+ * memory), Content-Type ctype and Content-Disposition naming `filename`
+ * (UTF-8; NULL: none).  404 JSON when the file cannot be opened. */
+int api_reply_file(api_ctx *c, const char *path, const char *ctype, const char *filename, unsigned flags);
+/* Replies 200 with len bytes copied from data, as api_reply_file. */
+int api_reply_bytes(api_ctx *c, const void *data, size_t len, const char *ctype, const char *filename,
+		    unsigned flags);
+/* Content-Disposition value for a UTF-8 filename: an ASCII fallback in
+ * filename="..." and the exact name in filename*=UTF-8''... (RFC 5987, 6266). */
+char *api_content_disposition(arena *a, const char *filename, bool inline_);
 /* Replies with status and no body (204). */
 int api_reply_empty(api_ctx *c, int status);
 /* Parses the request body as a JSON object; on failure replies 400 and returns NULL.

@@ -7,6 +7,7 @@
 #include "../core/options.h"
 #include "../core/roles.h"
 #include "../modules/modules.h"
+#include "../util/datadir.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ int cmd_open_data(const cmd_opts *o, bool create)
 		return -1;
 	}
 	db_configure(o->data);
+	datadir_set(o->data);
 	db *d = db_thread();
 	/* a database server that is still starting gets half a minute, with back-off */
 	for (int wait_ms = 250, waited = 0; !d && db_configured_postgres() && waited < 30000; wait_ms *= 2) {

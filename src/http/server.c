@@ -11,10 +11,13 @@
 #include "../api/api.h"
 #include "../db/db.h"
 #include "../util/clock.h"
+#include "../util/datadir.h"
 #include "../util/log.h"
 #include "../util/xalloc.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -24,8 +27,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* Bodies past this are not even read: the connection is closed after a 413. */
-#define HARD_BODY_CAP (64 * 1024 * 1024)
+/* A body over its route's limit is read and thrown away (so the client sees
+ * the 413 rather than a reset) up to this much more; past it, or when the
+ * Content-Length says so at once, the connection is closed after the 413. */
+#define DISCARD_CAP (64 * 1024 * 1024)
 
 #define CSP "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " \
 	    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "     \
@@ -42,6 +47,12 @@ typedef struct http_request {
 	buf body;
 	bool too_large;
 	bool suspended;       /* waiting in the slow queue */
+	bool upload;          /* the route streams its body to a temporary file */
+	bool io_error;        /* that file could not be written */
+	size_t limit;         /* the route's body limit */
+	uint64_t received;    /* body bytes seen, kept or not */
+	int up_fd;            /* the temporary file, or -1 */
+	char *up_path;        /* its name (malloc), removed on completion */
 	const api_route *route;
 	struct MHD_Connection *conn;
 	int64_t start_us;
@@ -82,12 +93,23 @@ static int method_bit(const char *m)
 static enum MHD_Result send_api(http_request *r, const char *method, const char *url)
 {
 	api_ctx *c = &r->c;
-	size_t len = c->out.len;
-	char *body = buf_detach(&c->out);
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
+	struct MHD_Response *resp;
+	if (c->reply_file) {
+		/* libmicrohttpd sends it with sendfile and closes the descriptor */
+		c->reply_file = false;
+		resp = MHD_create_response_from_fd64((uint64_t)c->reply_len, c->reply_fd);
+		if (!resp) {
+			close(c->reply_fd);
+			return MHD_NO;
+		}
+	} else {
+		size_t len = c->out.len;
+		char *body = buf_detach(&c->out);
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(body);
+			return MHD_NO;
+		}
 	}
 	add_common_headers(resp);
 	if (c->content_type)
@@ -144,6 +166,14 @@ static void fill_ctx(http_request *r, const char *url, const char *method)
 	c->path = arena_strdup(c->a, url);
 	c->body = r->body.ptr;
 	c->body_len = r->body.len;
+	c->body_limit = r->limit;
+	c->upload.fd = -1;
+	if (r->upload && r->up_fd >= 0 && lseek(r->up_fd, 0, SEEK_SET) == 0) {
+		c->upload.fd = r->up_fd;
+		c->upload.path = r->up_path;
+	}
+	c->upload.size = r->up_fd >= 0 ? (int64_t)r->received : 0;
+	c->upload.content_type = header(r, "Content-Type");
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
 	const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "rapport_session");
 	c->cookie_session = cookie ? arena_strdup(c->a, cookie) : NULL;
@@ -168,7 +198,11 @@ static enum MHD_Result handle_api(http_request *r, const char *url, const char *
 	api_ctx *c = &r->c;
 	fill_ctx(r, url, method);
 	if (r->too_large) {
-		api_error(c, 413, "payload_too_large", "the request body is larger than %d bytes", API_MAX_BODY);
+		api_error(c, 413, "payload_too_large", "the request body is larger than %zu bytes", r->limit);
+		return send_api(r, method, url);
+	}
+	if (r->io_error) {
+		api_error(c, 500, "internal", "the upload could not be stored");
 		return send_api(r, method, url);
 	}
 	int status = 404, allowed = 0;
@@ -238,6 +272,60 @@ static enum MHD_Result handle_static(http_request *r, const char *url, const cha
 	return ret;
 }
 
+/* The route decides the body's limit and where it goes, so it is looked up
+ * as soon as the headers are in (and again, with the body, to answer). */
+static void body_rules(http_request *r, const char *url, const char *method)
+{
+	r->limit = API_MAX_BODY;
+	if (strncmp(url, "/api/", 5))
+		return;
+	api_ctx probe = { .a = &r->a, .path = url, .method = method_bit(method) };
+	int status, allowed;
+	const api_route *rt = router_match(api_routes, api_routes_count, &probe, &status, &allowed);
+	if (!rt)
+		return;
+	r->upload = rt->flags & ROUTE_UPLOAD;
+	r->limit = rt->max_body ? rt->max_body : r->upload ? API_MAX_UPLOAD : API_MAX_BODY;
+}
+
+static void drop_upload(http_request *r)
+{
+	if (r->up_fd >= 0)
+		close(r->up_fd);
+	r->up_fd = -1;
+	if (r->up_path) {
+		unlink(r->up_path);
+		free(r->up_path);
+		r->up_path = NULL;
+	}
+}
+
+/* Appends a chunk to the request's temporary file (made on the first one,
+ * under DATA/tmp so that a handler can link() it into place). */
+static int upload_write(http_request *r, const char *data, size_t n)
+{
+	if (r->up_fd < 0) {
+		char dir[4096], path[4200];
+		if (datadir_sub("tmp", dir, sizeof(dir)))
+			return -1;
+		snprintf(path, sizeof(path), "%s/upload-XXXXXX", dir);
+		r->up_fd = mkostemp(path, O_CLOEXEC);
+		if (r->up_fd < 0)
+			return -1;
+		r->up_path = xstrdup(path);
+	}
+	while (n) {
+		ssize_t w = write(r->up_fd, data, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		data += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 static void client_address(struct MHD_Connection *conn, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -262,22 +350,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->start_us = clock_monotonic_us();
 		r->c.a = &r->a;
+		r->up_fd = -1;
 		client_address(conn, r->address, sizeof(r->address));
 		*req_cls = r;
 		atomic_fetch_add(&in_flight, 1);
+		body_rules(r, url, method);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > HARD_BODY_CAP) {
+		unsigned long long announced = cl ? strtoull(cl, NULL, 10) : 0;
+		if (announced > r->limit)
 			r->too_large = true;
+		if (announced > (unsigned long long)r->limit + DISCARD_CAP)
 			return handle_api(r, url, method); /* answer now and close */
-		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (r->body.len + *upload_size > API_MAX_BODY)
+		size_t n = *upload_size;
+		r->received += n;
+		if (r->received > r->limit) {
 			r->too_large = true;
-		else if (!r->too_large)
-			buf_add(&r->body, upload_data, *upload_size);
-		if (r->too_large && r->body.len + *upload_size > HARD_BODY_CAP)
+			drop_upload(r); /* nothing of a refused body is kept */
+		} else if (!r->too_large && !r->io_error) {
+			if (!r->upload) {
+				buf_add(&r->body, upload_data, n);
+			} else if (upload_write(r, upload_data, n)) {
+				log_error("upload: cannot write a temporary file: %s", strerror(errno));
+				r->io_error = true;
+				drop_upload(r);
+			}
+		}
+		if (r->too_large && r->received > (uint64_t)r->limit + DISCARD_CAP)
 			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
@@ -300,6 +401,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		return;
 	buf_free(&r->body);
 	buf_free(&r->c.out);
+	if (r->c.reply_file)
+		close(r->c.reply_fd); /* a reply never sent */
+	drop_upload(r);
 	arena_free(&r->a);
 	free(r);
 	*req_cls = NULL;
