@@ -20,6 +20,7 @@ static const command commands[] = {
 	{ "migrate", cmd_migrate, 0, "migrate --data DIR                 apply pending schema migrations" },
 	{ "dump", cmd_dump, 1, "dump    --data DIR OUT               every record and setting to a portable file" },
 	{ "load", cmd_load, 1, "load    --data DIR IN                a dump into a new, empty database (either kind)" },
+	{ "check", cmd_check, 0, "check   --data DIR                 is the database intact? (exit 1 on damage)" },
 	{ "jobs", cmd_jobs, 1, "jobs run --data DIR [--at ISO] [--force]  run the daily jobs due at that moment" },
 };
 

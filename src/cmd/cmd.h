@@ -23,6 +23,7 @@ int cmd_migrate(const cmd_opts *o);
 int cmd_jobs(const cmd_opts *o);
 int cmd_dump(const cmd_opts *o);
 int cmd_load(const cmd_opts *o);
+int cmd_check(const cmd_opts *o);
 
 /* Shared by the commands: configures the database for o->data and applies
  * pending migrations; prints a one-line error and returns -1 on failure. */
