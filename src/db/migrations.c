@@ -100,6 +100,40 @@ const migration migrations[] = {
 	  "  finished_at TEXT,"
 	  "  result TEXT,"
 	  "  PRIMARY KEY (job, period));" },
+	{ 4, "imports: one row per import job, the records it created, its row problems",
+	  "CREATE TABLE imports ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  entity TEXT NOT NULL,"
+	  "  user_id INTEGER NOT NULL,"
+	  "  filename TEXT NOT NULL,"
+	  "  encoding TEXT NOT NULL,"        /* utf-8, utf-8-bom, gb18030, utf-16, xlsx */
+	  "  status TEXT NOT NULL,"          /* uploaded, checking, checked, running, done, failed, undoing, undone */
+	  "  mapping TEXT,"                  /* JSON array: the field of each column, or null */
+	  "  duplicates TEXT NOT NULL DEFAULT 'skip'," /* skip, update, create */
+	  "  dry_run INTEGER NOT NULL DEFAULT 0,"
+	  "  total INTEGER NOT NULL DEFAULT 0,"
+	  "  processed INTEGER NOT NULL DEFAULT 0,"
+	  "  created INTEGER NOT NULL DEFAULT 0,"
+	  "  updated INTEGER NOT NULL DEFAULT 0,"
+	  "  skipped INTEGER NOT NULL DEFAULT 0,"
+	  "  failed INTEGER NOT NULL DEFAULT 0,"
+	  "  message TEXT,"
+	  "  content TEXT NOT NULL,"         /* the file as UTF-8 CSV text */
+	  "  created_at TEXT NOT NULL,"
+	  "  updated_at TEXT NOT NULL,"
+	  "  finished_at TEXT);"
+	  "CREATE INDEX imports_user ON imports(user_id, id);"
+	  "CREATE TABLE import_rows ("
+	  "  import_id INTEGER NOT NULL,"
+	  "  entity TEXT NOT NULL,"
+	  "  record_id INTEGER NOT NULL,"
+	  "  action TEXT NOT NULL,"          /* create, update */
+	  "  PRIMARY KEY (import_id, entity, record_id));"
+	  "CREATE TABLE import_errors ("
+	  "  import_id INTEGER NOT NULL,"
+	  "  row_no INTEGER NOT NULL,"       /* the spreadsheet's row number (the header is row 1) */
+	  "  problems TEXT NOT NULL,"        /* JSON: {"field": "code", ...} or {"_row": "message"} */
+	  "  PRIMARY KEY (import_id, row_no));" },
 };
 
 const int migrations_count = (int)(sizeof(migrations) / sizeof(migrations[0]));
