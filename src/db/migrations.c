@@ -134,6 +134,21 @@ const migration migrations[] = {
 	  "  row_no INTEGER NOT NULL,"       /* the spreadsheet's row number (the header is row 1) */
 	  "  problems TEXT NOT NULL,"        /* JSON: {"field": "code", ...} or {"_row": "message"} */
 	  "  PRIMARY KEY (import_id, row_no));" },
+	{ 5, "attachments: files of any record, stored by content under DATA/uploads",
+	  "CREATE TABLE attachments ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  entity TEXT NOT NULL,"
+	  "  record_id INTEGER NOT NULL,"
+	  "  name TEXT NOT NULL,"
+	  "  content_type TEXT NOT NULL,"
+	  "  size INTEGER NOT NULL,"
+	  "  sha256 TEXT NOT NULL,"          /* the file: DATA/uploads/ab/cd/<sha256> */
+	  "  created_by INTEGER,"
+	  "  created_at TEXT NOT NULL,"
+	  "  deleted_at TEXT,"               /* removed: the row and the file stay, as in a recycle bin */
+	  "  deleted_by INTEGER);"
+	  "CREATE INDEX attachments_record ON attachments(entity, record_id, id);"
+	  "CREATE INDEX attachments_sha256 ON attachments(sha256);" },
 };
 
 const int migrations_count = (int)(sizeof(migrations) / sizeof(migrations[0]));
