@@ -57,5 +57,12 @@ int api_pool_settings_get(api_ctx *c);
 int api_pool_settings_put(api_ctx *c);
 int api_notifications(api_ctx *c);
 int api_notification_read(api_ctx *c);
+/* attachments_api.c */
+int api_attachments_add(api_ctx *c);
+int api_attachments_list(api_ctx *c);
+int api_attachment_download(api_ctx *c);
+int api_attachment_delete(api_ctx *c);
+int api_attachment_settings_get(api_ctx *c);
+int api_attachment_settings_put(api_ctx *c);
 
 #endif

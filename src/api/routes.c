@@ -47,6 +47,13 @@ const api_route api_routes[] = {
 	{ API_GET, "/api/:entity/:id/shares", api_shares_list, 0 },
 	{ API_POST, "/api/:entity/:id/shares", api_shares_add, 0 },
 	{ API_DELETE, "/api/:entity/:id/shares/:user_id", api_shares_remove, 0 },
+	/* files of records (entities with E_ATTACHMENTS); the size limit is the admin's setting */
+	{ API_GET, "/api/:entity/:id/attachments", api_attachments_list, 0 },
+	{ API_POST, "/api/:entity/:id/attachments", api_attachments_add, ROUTE_UPLOAD },
+	{ API_GET, "/api/attachments/:id", api_attachment_download, 0 },
+	{ API_DELETE, "/api/attachments/:id", api_attachment_delete, 0 },
+	{ API_GET, "/api/settings/attachments", api_attachment_settings_get, 0 },
+	{ API_PUT, "/api/settings/attachments", api_attachment_settings_put, 0 },
 };
 
 const int api_routes_count = (int)(sizeof(api_routes) / sizeof(api_routes[0]));

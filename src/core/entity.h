@@ -129,6 +129,7 @@ typedef struct entity_hooks {
 enum entity_flags {
 	E_OWNED = 1 << 0,              /* has owner_id; data scope applies */
 	E_NO_DELETE = 1 << 1,
+	E_ATTACHMENTS = 1 << 3,        /* takes files: /api/{entity}/{id}/attachments (attachment.h) */
 };
 
 struct entity_def {

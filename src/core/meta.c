@@ -71,6 +71,8 @@ json_t *meta_json(ent_op *op)
 						      (e->flags & E_OWNED) != 0, "title_field", e->title_field,
 						      "default_sort", e->default_sort ? e->default_sort : "-updated_at",
 						      "fields", fields, "relations", rels, "permissions", perms));
+		json_object_set_new(json_array_get(list, json_array_size(list) - 1), "attachments",
+				    json_boolean(e->flags & E_ATTACHMENTS));
 	}
 	return json_pack("{s:o}", "entities", list);
 }
