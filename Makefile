@@ -101,3 +101,4 @@ clean:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 -include bench/bench.mk
+-include tests/fuzz/fuzz.mk

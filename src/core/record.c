@@ -834,6 +834,19 @@ fail:
 	return NULL;
 }
 
+static int lock_row(ent_op *op, const entity_def *e, int64_t id)
+{
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE id = ? FOR UPDATE", e->name);
+	db_stmt *s = db_prepare(op->db, sql);
+	if (!s)
+		return op_db_fail(op, db_errcode(op->db));
+	db_bind_int(s, 1, id);
+	int rc = db_step(s);
+	db_done(s);
+	return rc < 0 ? op_db_fail(op, rc) : 0;
+}
+
 int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *values, const char *action)
 {
 	int nf = field_count(e);
@@ -842,6 +855,13 @@ int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *value
 	json_t *old = NULL, *now = NULL;
 	if (op_begin(op))
 		goto out;
+	/* A system update carries no version from a client, so it must not lose
+	 * a race: on PostgreSQL (read committed) two follow-ups of one customer
+	 * would both read version v and the second UPDATE ... AND version = v
+	 * would answer 409.  Lock the row first (SQLite's BEGIN IMMEDIATE
+	 * already serialises writers). */
+	if (db_kind(op->db) == DB_POSTGRES && lock_row(op, e, id))
+		goto fail;
 	old = record_load(op, e, id, false);
 	if (!old || parse_values(op, e, values, false, vals, &n, NULL))
 		goto fail;
