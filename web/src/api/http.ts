@@ -57,6 +57,11 @@ export function setCsrfTokenProvider(provider: () => string | null): void {
   csrfTokenProvider = provider
 }
 
+/** The current CSRF token, for requests made outside request() (uploads with progress). */
+export function currentCsrfToken(): string | null {
+  return csrfTokenProvider()
+}
+
 /** Called when any request answers 401 (the session has expired or was revoked). */
 export function setUnauthorizedHandler(handler: () => void): void {
   unauthorizedHandler = handler

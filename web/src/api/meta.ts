@@ -63,6 +63,19 @@ export interface EntityMeta {
   fields: FieldMeta[]
   relations: RelationMeta[]
   permissions: EntityPermissions
+  /** Takes files: /api/{entity}/{id}/attachments. */
+  attachments?: boolean
+  /** Collections of child items sent and answered inside the record (a quote's lines). */
+  children?: ChildMeta[]
+}
+
+export interface ChildMeta {
+  /** The member of the record: "lines", "installments". */
+  name: string
+  entity: string
+  label: LocalizedText
+  max: number
+  fields: FieldMeta[]
 }
 
 export interface MetaResponse {

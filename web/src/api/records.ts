@@ -151,3 +151,22 @@ export interface LeadConversionResult {
 export function convertLead(id: number, body: LeadConversionRequest): Promise<LeadConversionResult> {
   return http.post<LeadConversionResult>(`/leads/${id}/convert`, body)
 }
+
+export interface AggregateResult {
+  groups: { key: unknown; count: number; sum?: number; currency?: string }[]
+  count: number
+  /** With sum=: the total in minor units (money), and its currency ("mixed" when several). */
+  sum?: number
+  currency?: string
+}
+
+/** GET /api/{entity}/aggregate: counts (and sums) within the caller's scope, with the list's filters. */
+export function aggregateRecords(
+  entity: string,
+  params: { group?: string; sum?: string; filters?: Filter[]; q?: string },
+): Promise<AggregateResult> {
+  const query = listQuery({ q: params.q, filters: params.filters })
+  if (params.group) query.group = params.group
+  if (params.sum) query.sum = params.sum
+  return http.get<AggregateResult>(`${base(entity)}/aggregate`, { query })
+}
