@@ -10,7 +10,7 @@ bool api_call_begin(api_ctx *c, api_call *k, unsigned need)
 	api_op_init(c, &k->op);
 	if (need & NEED_ENTITY) {
 		k->e = entity_find(api_param(c, "entity"));
-		if (!k->e) {
+		if (!k->e || (k->e->flags & E_CHILD)) { /* children are reached through their parent */
 			api_error(c, 404, "not_found", "no such entity: %s", api_param(c, "entity"));
 			return false;
 		}

@@ -338,7 +338,8 @@ int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, int flags
 		const field_def *via = entity_field(e, e->scope_via);
 		const entity_def *p = entity_find(via->ref);
 		/* the parent for the same purpose: editing a contact needs the right to edit its customer */
-		enum acl_scope psc = acl_action_scope(who, p, action == ACL_READ ? ACL_READ : ACL_UPDATE);
+		enum acl_scope psc = acl_action_scope(who, p, action == ACL_READ || (e->flags & E_VIA_READ) ? ACL_READ
+											      : ACL_UPDATE);
 		sqlb_add(q, " AND (");
 		if (psc == SCOPE_ALL) {
 			sqlb_addf(q, "%s.%s IS NOT NULL", t, via->name);

@@ -78,6 +78,23 @@ typedef struct relation_def {
 	label label;
 } relation_def;
 
+/* A collection of child records owned by the parent (a quote's lines, a
+ * contract's instalments).  The child entity carries flag E_CHILD and a
+ * reference `field` back to the parent; it has no routes of its own and is
+ * seen exactly through its parent: GET embeds the set as member `name`,
+ * POST and PATCH with that member (an array) replace the set in the same
+ * transaction (items carrying the "id" of an existing child keep it), and
+ * the parent's history records the change as one entry for `name`.  When the
+ * child declares an integer field "position", the engine keeps the array's
+ * order in it. */
+typedef struct child_def {
+	const char *name;              /* member of the parent's body and answer: "lines" */
+	const char *entity;            /* the child entity */
+	const char *field;             /* its reference field to the parent */
+	label label;
+	int max;                       /* most items (0 = 500) */
+} child_def;
+
 typedef struct entity_def entity_def;
 
 /* Why an engine call failed, in the terms of API.md's error shape. */
@@ -124,12 +141,19 @@ typedef struct entity_hooks {
 	int (*before_update)(hook_ctx *h, json_t *old, json_t *patch);
 	int (*after_update)(hook_ctx *h, json_t *old, json_t *rec);
 	int (*before_delete)(hook_ctx *h, json_t *old);
+	/* computed members added to one record read (GET /api/x/{id} and the
+	 * answers of POST and PATCH): balances, "may win the opportunity"... */
+	int (*decorate)(hook_ctx *h, json_t *rec);
 } entity_hooks;
 
 enum entity_flags {
 	E_OWNED = 1 << 0,              /* has owner_id; data scope applies */
 	E_NO_DELETE = 1 << 1,
 	E_ATTACHMENTS = 1 << 3,        /* takes files: /api/{entity}/{id}/attachments (attachment.h) */
+	E_CHILD = 1 << 2,              /* a child collection's rows: no routes, seen through the parent */
+	/* with scope_via: changing a row needs to see its parent, not to edit it
+	 * (finance records payments against customers it may only read) */
+	E_VIA_READ = 1 << 4,
 };
 
 struct entity_def {
@@ -153,6 +177,11 @@ struct entity_def {
 	 * (e.g. "stage,amount" for a board column sorted by amount); partial on
 	 * live rows, so a filtered, sorted page reads 50 entries, not every match. */
 	const char *const *list_indexes;
+	/* Child collections (see child_def); terminated by name == NULL; may be NULL. */
+	const child_def *children;
+	/* Members of a request body that are not fields but instructions to the
+	 * hooks ("prepayment", "override", "win_opportunity"); NULL-terminated. */
+	const char *const *body_keys;
 };
 
 /* ---- registry (entity_registry.c) ---- */

@@ -162,6 +162,21 @@ int entity_check_all(void)
 		for (const char *const *k = e->duplicate_keys; k && *k; k++)
 			if (!entity_field(e, *k))
 				n += problem(e, *k, "duplicate key is not declared");
+		for (const child_def *c = e->children; c && c->name; c++) {
+			const entity_def *t = entity_find(c->entity);
+			const field_def *back = t ? entity_field(t, c->field) : NULL;
+			const field_def *pos = t ? entity_field(t, "position") : NULL;
+			if (!t || !(t->flags & E_CHILD))
+				n += problem(e, c->name, "a child collection needs an entity flagged E_CHILD");
+			else if (!back || back->type != FT_REF || strcmp(back->ref, e->name) || (back->flags & F_REQUIRED))
+				n += problem(e, c->name, "a child needs an optional reference field pointing back");
+			else if (!pos || pos->type != FT_INT || !(pos->flags & F_SORT))
+				n += problem(e, c->name, "a child needs a sortable integer field \"position\"");
+			if (!c->label.zh || !c->label.en)
+				n += problem(e, c->name, "child collection needs zh-CN and en labels");
+			if (entity_field(e, c->name))
+				n += problem(e, c->name, "child collection named like a field");
+		}
 		for (const relation_def *r = e->relations; r && r->name; r++) {
 			const entity_def *t = entity_find(r->entity);
 			const field_def *back = t ? entity_field(t, r->field) : NULL;

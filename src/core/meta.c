@@ -45,13 +45,32 @@ static json_t *field_json(ent_op *op, const entity_def *e, const field_def *f)
 	return j;
 }
 
+/* A parent's child collections: [{"name","entity","label","max","fields":[...]}], or NULL. */
+static json_t *children_meta(ent_op *op, const entity_def *e)
+{
+	if (!e->children)
+		return NULL;
+	json_t *list = json_array();
+	for (const child_def *c = e->children; c->name; c++) {
+		const entity_def *t = entity_find(c->entity);
+		json_t *fields = json_array();
+		for (const field_def *f = t->fields; f->name; f++)
+			if (strcmp(f->name, c->field) && !acl_field_hidden(op->who, t, f))
+				json_array_append_new(fields, field_json(op, t, f));
+		json_array_append_new(list, json_pack("{s:s,s:s,s:o,s:i,s:o}", "name", c->name, "entity", t->name,
+						      "label", label_json(c->label), "max", c->max > 0 ? c->max : 500,
+						      "fields", fields));
+	}
+	return list;
+}
+
 json_t *meta_json(ent_op *op)
 {
 	json_t *list = json_array();
 	for (int i = 0; i < entity_count(); i++) {
 		const entity_def *e = entity_at(i);
-		if (!acl_can(op->who, e, ACL_READ))
-			continue;
+		if ((e->flags & E_CHILD) || !acl_can(op->who, e, ACL_READ))
+			continue; /* children are described inside their parent */
 		json_t *fields = json_array(), *rels = json_array();
 		for (const field_def *f = e->fields; f->name; f++)
 			if (!acl_field_hidden(op->who, e, f))
@@ -63,6 +82,7 @@ json_t *meta_json(ent_op *op)
 								      r->entity, "field", r->field, "label",
 								      label_json(r->label)));
 		}
+		json_t *kids = children_meta(op, e);
 		json_t *perms = json_pack("{s:b,s:b,s:b,s:b}", "create", acl_can(op->who, e, ACL_CREATE),
 					  "update", acl_can(op->who, e, ACL_UPDATE), "delete",
 					  acl_can(op->who, e, ACL_DELETE), "export", acl_can(op->who, e, ACL_EXPORT));
@@ -73,6 +93,8 @@ json_t *meta_json(ent_op *op)
 						      "fields", fields, "relations", rels, "permissions", perms));
 		json_object_set_new(json_array_get(list, json_array_size(list) - 1), "attachments",
 				    json_boolean(e->flags & E_ATTACHMENTS));
+		if (kids)
+			json_object_set_new(json_array_get(list, json_array_size(list) - 1), "children", kids);
 	}
 	return json_pack("{s:o}", "entities", list);
 }
@@ -88,7 +110,7 @@ json_t *search_all(ent_op *op, const char *q, int64_t per_entity)
 		bool searchable = false;
 		for (const field_def *f = e->fields; f->name; f++)
 			searchable |= (f->flags & F_SEARCH) && !acl_field_hidden(op->who, e, f);
-		if (!searchable || !acl_can(op->who, e, ACL_READ))
+		if (!searchable || (e->flags & E_CHILD) || !acl_can(op->who, e, ACL_READ))
 			continue;
 		json_t *res = record_list(op, e, args, 2);
 		if (!res) {

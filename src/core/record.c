@@ -4,6 +4,7 @@
  * from the declaration; hooks run inside the transaction.
  */
 #include "record.h"
+#include "record_int.h"
 #include "acl.h"
 #include "audit.h"
 #include "search_index.h"
@@ -17,6 +18,21 @@
 /* Members of a request body that are the engine's, not fields. */
 static const char *const system_keys[] = { "id", "version", "created_at", "updated_at", "created_by",
 					   "updated_by", "deleted_at", "_labels", "allow_duplicate", NULL };
+
+static bool is_system_key(const char *k);
+
+static bool body_key(const entity_def *e, const char *k)
+{
+	for (const char *const *b = e->body_keys; b && *b; b++)
+		if (!strcmp(*b, k))
+			return true;
+	return false;
+}
+
+bool record_system_key(const char *k)
+{
+	return is_system_key(k);
+}
 
 static bool is_system_key(const char *k)
 {
@@ -118,6 +134,10 @@ static json_t *load(ent_op *op, const entity_def *e, int64_t id, int scoped, boo
 		op_db_fail(op, rc);
 	else if (!rec)
 		op_fail(op, 404, "not_found", "no such record");
+	else if (e->children && children_embed(op, e, id, rec)) {
+		json_decref(rec);
+		rec = NULL;
+	}
 	return rec;
 }
 
@@ -126,13 +146,28 @@ json_t *record_load(ent_op *op, const entity_def *e, int64_t id, bool with_delet
 	return load(op, e, id, 0, with_deleted);
 }
 
+/* Computed members of one record (hooks->decorate); rec is released on failure. */
+static json_t *decorate(ent_op *op, const entity_def *e, int64_t id, json_t *rec)
+{
+	if (!rec || !e->hooks || !e->hooks->decorate)
+		return rec;
+	hook_ctx h = { op, e, id };
+	if (e->hooks->decorate(&h, rec)) {
+		if (!op->err.status)
+			op_fail(op, 500, "internal", "could not compute the record's figures");
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
 json_t *record_get(ent_op *op, const entity_def *e, int64_t id)
 {
 	if (!acl_can(op->who, e, ACL_READ)) {
 		op_fail(op, 404, "not_found", "no such record");
 		return NULL;
 	}
-	return load(op, e, id, 1, false);
+	return decorate(op, e, id, load(op, e, id, 1, false));
 }
 
 static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool scoped)
@@ -305,6 +340,8 @@ static json_t *key_errors(ent_op *op, const entity_def *e, json_t *body)
 			continue;
 		if (!strcmp(k, "owner_id") && (e->flags & E_OWNED))
 			continue;
+		if (children_find(e, k) || body_key(e, k))
+			continue;
 		const field_def *f = entity_field(e, k);
 		if (!f)
 			json_object_set_new(errs, k, json_string("unknown_field"));
@@ -315,14 +352,8 @@ static json_t *key_errors(ent_op *op, const entity_def *e, json_t *body)
 }
 
 /* Parses the values of `keys` from rec into params; collects per-field errors. */
-typedef struct parsed {
-	const field_def *f;
-	sql_param p[2];
-	int n;
-} parsed;
-
 /* errs: codes found earlier (key_errors), taken over; NULL for none. */
-static int parse_values(ent_op *op, const entity_def *e, json_t *rec, bool all_fields, parsed *out, int *nout,
+int parse_values(ent_op *op, const entity_def *e, json_t *rec, bool all_fields, parsed *out, int *nout,
 			json_t *errs)
 {
 	if (!errs)
@@ -356,13 +387,13 @@ static int parse_values(ent_op *op, const entity_def *e, json_t *rec, bool all_f
 	return 0;
 }
 
-static void free_values(parsed *v, int n)
+void free_values(parsed *v, int n)
 {
 	for (int i = 0; i < n; i++)
 		value_free(v[i].p, v[i].n);
 }
 
-static int field_count(const entity_def *e)
+int field_count(const entity_def *e)
 {
 	int n = 0;
 	for (const field_def *f = e->fields; f->name; f++)
@@ -495,7 +526,7 @@ static int run_hook2(ent_op *op, const entity_def *e, int64_t id, int (*fn)(hook
 	return rc;
 }
 
-static int64_t insert_row(ent_op *op, const entity_def *e, parsed *vals, int n, int64_t owner)
+int64_t insert_row(ent_op *op, const entity_def *e, parsed *vals, int n, int64_t owner)
 {
 	char now[32];
 	now_iso(now);
@@ -563,6 +594,10 @@ json_t *record_create(ent_op *op, const entity_def *e, json_t *body)
 		else if ((v = value_default(f)))
 			json_object_set_new(rec, f->name, v);
 	}
+	children_take(e, body, rec);
+	for (const char *const *b = e->body_keys; b && *b; b++) /* instructions to the hooks */
+		if (json_object_get(body, *b))
+			json_object_set(rec, *b, json_object_get(body, *b));
 	int nf = field_count(e);
 	parsed *vals = xcalloc((size_t)nf, sizeof(*vals));
 	int n = 0, err = 0;
@@ -579,12 +614,13 @@ json_t *record_create(ent_op *op, const entity_def *e, json_t *body)
 	if (check_unique(op, e, vals, n, 0))
 		goto fail;
 	int64_t id = insert_row(op, e, vals, n, owner);
-	if (!id)
+	if (!id || children_write(op, e, id, rec, body))
 		goto fail;
 	out = record_load(op, e, id, false);
 	if (!out || search_reindex(op, e, id, out))
 		goto fail;
 	json_t *changes = audit_diff(e, NULL, out, NULL);
+	children_diff(e, NULL, out, changes);
 	int arc = audit_write(op, e, id, "create", changes);
 	json_decref(changes);
 	if (arc || (e->hooks && run_hook(op, e, id, e->hooks->after_create, out)))
@@ -593,6 +629,7 @@ json_t *record_create(ent_op *op, const entity_def *e, json_t *body)
 		json_decref(out);
 		out = NULL;
 	}
+	out = decorate(op, e, id, out);
 	goto out;
 fail:
 	json_decref(out);
@@ -606,7 +643,7 @@ out:
 }
 
 /* UPDATE of the given values with version check; 0, or -1 (409 when stale). */
-static int update_row(ent_op *op, const entity_def *e, int64_t id, int64_t version, parsed *vals, int n,
+int update_row(ent_op *op, const entity_def *e, int64_t id, int64_t version, parsed *vals, int n,
 		      const int64_t *owner)
 {
 	char now[32];
@@ -679,8 +716,9 @@ json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 	const char *k;
 	json_t *v;
 	json_object_foreach(body, k, v)
-		if (!is_system_key(k))
+		if (!is_system_key(k) && !children_find(e, k))
 			json_object_set(patch, k, v);
+	children_take(e, body, patch);
 	int nf = field_count(e);
 	parsed *vals = xcalloc((size_t)nf, sizeof(*vals));
 	int n = 0, err = 0;
@@ -711,16 +749,20 @@ json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 		goto fail;
 	if (update_row(op, e, id, json_integer_value(ver), vals, n, owner_set ? &owner : NULL))
 		goto fail;
+	if (children_write(op, e, id, patch, body))
+		goto fail;
 	out = record_load(op, e, id, false);
 	if (!out || search_reindex(op, e, id, out))
 		goto fail;
 	json_t *changes = audit_diff(e, old, out, patch);
+	children_diff(e, old, out, changes);
 	if (!json_array_size(changes)) {
 		/* nothing changed: no new version, no history entry */
 		json_decref(changes);
 		json_decref(out);
 		out = json_incref(old);
 		op_rollback(op);
+		out = decorate(op, e, id, out);
 		goto out;
 	}
 	int arc = audit_write(op, e, id, "update", changes);
@@ -731,6 +773,7 @@ json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 		json_decref(out);
 		out = NULL;
 	}
+	out = decorate(op, e, id, out);
 	goto out;
 fail:
 	json_decref(out);

@@ -1,5 +1,6 @@
 /* sales.c - registers the sales entities and the option lists they share. */
 #include "sales.h"
+#include "documents.h"
 #include "../../core/options.h"
 
 static const char sources_default[] =
@@ -30,4 +31,5 @@ void sales_register(void)
 	entity_register(&opportunities_entity);
 	entity_register(&activities_entity);
 	entity_register(&products_entity);
+	documents_register();
 }
