@@ -7,8 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential pkg-config clang libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libsodium-dev libpq-dev libcriterion-dev chromium fonts-noto-cjk postgresql wrk
-  libzip-dev libexpat1-dev
-  libpango1.0-dev libcairo2-dev poppler-utils)
+  libzip-dev libexpat1-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -33,6 +33,14 @@ int api_option_list_put(api_ctx *c);
 /* sales_api.c: special actions of the sales module */
 int api_lead_convert(api_ctx *c);
 
+/* documents_api.c: quotes, contracts, numbering, summaries */
+int api_quote_revise(api_ctx *c);
+int api_contract_plan_put(api_ctx *c);
+int api_numbering_get(api_ctx *c);
+int api_numbering_put(api_ctx *c);
+int api_customer_summary(api_ctx *c);
+int api_opportunity_summary(api_ctx *c);
+
 /* org_api.c: users and roles */
 int api_users_list(api_ctx *c);
 int api_users_get(api_ctx *c);
@@ -64,9 +72,5 @@ int api_attachment_download(api_ctx *c);
 int api_attachment_delete(api_ctx *c);
 int api_attachment_settings_get(api_ctx *c);
 int api_attachment_settings_put(api_ctx *c);
-/* quote_pdf_api.c */
-int api_quote_pdf(api_ctx *c);
-int api_company_settings_get(api_ctx *c);
-int api_company_settings_put(api_ctx *c);
 
 #endif

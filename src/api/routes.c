@@ -19,6 +19,12 @@ const api_route api_routes[] = {
 	{ API_POST, "/api/customers/:id/release", api_customer_release, 0 },
 	{ API_POST, "/api/customers/:id/transfer", api_customer_transfer, 0 },
 	{ API_POST, "/api/customers/transfer", api_customers_transfer, 0 },
+	{ API_POST, "/api/quotes/:id/revise", api_quote_revise, 0 },
+	{ API_PUT, "/api/contracts/:id/payment_plan", api_contract_plan_put, 0 },
+	{ API_GET, "/api/customers/:id/summary", api_customer_summary, 0 },
+	{ API_GET, "/api/opportunities/:id/summary", api_opportunity_summary, 0 },
+	{ API_GET, "/api/settings/numbering", api_numbering_get, 0 },
+	{ API_PUT, "/api/settings/numbering", api_numbering_put, 0 },
 	{ API_GET, "/api/settings/pool", api_pool_settings_get, 0 },
 	{ API_PUT, "/api/settings/pool", api_pool_settings_put, 0 },
 	{ API_GET, "/api/notifications", api_notifications, 0 },
@@ -54,10 +60,6 @@ const api_route api_routes[] = {
 	{ API_DELETE, "/api/attachments/:id", api_attachment_delete, 0 },
 	{ API_GET, "/api/settings/attachments", api_attachment_settings_get, 0 },
 	{ API_PUT, "/api/settings/attachments", api_attachment_settings_put, 0 },
-	/* the printed quote (rendering takes tens of ms: off the connection threads) */
-	{ API_GET, "/api/quotes/:id/pdf", api_quote_pdf, ROUTE_SLOW },
-	{ API_GET, "/api/settings/company", api_company_settings_get, 0 },
-	{ API_PUT, "/api/settings/company", api_company_settings_put, 0 },
 };
 
 const int api_routes_count = (int)(sizeof(api_routes) / sizeof(api_routes[0]));
