@@ -21,6 +21,7 @@ static const command commands[] = {
 	{ "dump", cmd_dump, 1, "dump    --data DIR OUT               every record and setting to a portable file" },
 	{ "load", cmd_load, 1, "load    --data DIR IN                a dump into a new, empty database (either kind)" },
 	{ "check", cmd_check, 0, "check   --data DIR                 is the database intact? (exit 1 on damage)" },
+	{ "import", cmd_import, 2, "import  --data DIR ENTITY FILE.csv|FILE.xlsx [--user NAME] [--duplicates skip|update|create] [--dry-run]" },
 	{ "jobs", cmd_jobs, 1, "jobs run --data DIR [--at ISO] [--force]  run the daily jobs due at that moment" },
 };
 
@@ -70,6 +71,15 @@ int main(int argc, char **argv)
 				o.listen = argv[++i];
 			else
 				o.at = argv[++i];
+		} else if (!strcmp(a, "--user") || !strcmp(a, "--duplicates")) {
+			if (i + 1 >= argc || !argv[i + 1][0])
+				return fail("missing value for", a);
+			if (!strcmp(a, "--user"))
+				o.user = argv[++i];
+			else
+				o.duplicates = argv[++i];
+		} else if (!strcmp(a, "--dry-run")) {
+			o.dry_run = true;
 		} else if (!strcmp(a, "--demo")) {
 			o.demo = true;
 		} else if (!strcmp(a, "--force")) {

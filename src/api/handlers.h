@@ -73,4 +73,13 @@ int api_attachment_delete(api_ctx *c);
 int api_attachment_settings_get(api_ctx *c);
 int api_attachment_settings_put(api_ctx *c);
 
+/* import_api.c */
+int api_imports_create(api_ctx *c);
+int api_imports_list(api_ctx *c);
+int api_imports_get(api_ctx *c);
+int api_imports_dry_run(api_ctx *c);
+int api_imports_run(api_ctx *c);
+int api_imports_undo(api_ctx *c);
+int api_imports_errors_csv(api_ctx *c);
+
 #endif

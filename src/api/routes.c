@@ -40,6 +40,15 @@ const api_route api_routes[] = {
 	{ API_PUT, "/api/roles/:name", api_roles_put, 0 },
 	{ API_DELETE, "/api/roles/:name", api_roles_delete, 0 },
 
+	/* imports from spreadsheets: the file is the raw body (at most 256 MB) */
+	{ API_POST, "/api/imports", api_imports_create, ROUTE_UPLOAD, (size_t)256 << 20 },
+	{ API_GET, "/api/imports", api_imports_list, 0 },
+	{ API_GET, "/api/imports/:id", api_imports_get, 0 },
+	{ API_POST, "/api/imports/:id/dry-run", api_imports_dry_run, 0 },
+	{ API_POST, "/api/imports/:id/run", api_imports_run, 0 },
+	{ API_POST, "/api/imports/:id/undo", api_imports_undo, 0 },
+	{ API_GET, "/api/imports/:id/errors.csv", api_imports_errors_csv, 0 },
+
 	/* the generic record routes, for every declared entity */
 	{ API_GET, "/api/:entity", api_list, 0 },
 	{ API_POST, "/api/:entity", api_create, 0 },

@@ -13,6 +13,9 @@ typedef struct cmd_opts {
 	bool demo;               /* --demo */
 	const char *at;          /* --at ISO (jobs run) */
 	bool force;              /* --force (jobs run) */
+	const char *user;        /* --user NAME (import: who imports) */
+	const char *duplicates;  /* --duplicates skip|update|create (import) */
+	bool dry_run;            /* --dry-run (import) */
 	const char *args[4];     /* positional arguments after the command */
 	int nargs;
 } cmd_opts;
@@ -23,6 +26,7 @@ int cmd_migrate(const cmd_opts *o);
 int cmd_jobs(const cmd_opts *o);
 int cmd_dump(const cmd_opts *o);
 int cmd_load(const cmd_opts *o);
+int cmd_import(const cmd_opts *o);
 int cmd_check(const cmd_opts *o);
 
 /* Shared by the commands: configures the database for o->data and applies
