@@ -64,6 +64,11 @@ static const relation_def relations[] = {
 	{ "contacts", "contacts", "customer_id", { "联系人", "Contacts" } },
 	{ "opportunities", "opportunities", "customer_id", { "商机", "Opportunities" } },
 	{ "activities", "activities", "customer_id", { "跟进记录", "Follow-ups" } },
+	{ "quotes", "quotes", "customer_id", { "报价单", "Quotes" } },
+	{ "orders", "orders", "customer_id", { "订单", "Orders" } },
+	{ "contracts", "contracts", "customer_id", { "合同", "Contracts" } },
+	{ "payments", "payments", "customer_id", { "回款", "Payments" } },
+	{ "invoices", "invoices", "customer_id", { "发票", "Invoices" } },
 	{ NULL },
 };
 

@@ -24,6 +24,9 @@ static const field_def fields[] = {
 
 static const relation_def relations[] = {
 	{ "activities", "activities", "opportunity_id", { "跟进记录", "Follow-ups" } },
+	{ "quotes", "quotes", "opportunity_id", { "报价单", "Quotes" } },
+	{ "orders", "orders", "opportunity_id", { "订单", "Orders" } },
+	{ "contracts", "contracts", "opportunity_id", { "合同", "Contracts" } },
 	{ NULL },
 };
 
