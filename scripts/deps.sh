@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential pkg-config clang libmicrohttpd-dev libjansson-dev libsqlite3-dev
-  libsodium-dev libpq-dev libcriterion-dev chromium fonts-noto-cjk postgresql wrk
+  libsodium-dev libpq-dev libxlsxwriter-dev libcriterion-dev chromium fonts-noto-cjk postgresql wrk
   libzip-dev libexpat1-dev)
 
 missing=()

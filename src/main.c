@@ -21,6 +21,9 @@ static const command commands[] = {
 	{ "dump", cmd_dump, 1, "dump    --data DIR OUT               every record and setting to a portable file" },
 	{ "load", cmd_load, 1, "load    --data DIR IN                a dump into a new, empty database (either kind)" },
 	{ "check", cmd_check, 0, "check   --data DIR                 is the database intact? (exit 1 on damage)" },
+	{ "backup", cmd_backup, 1, "backup  --data DIR OUT_FILE          the database and uploads into one checked file" },
+	{ "restore", cmd_restore, 1, "restore --data DIR IN_FILE           a backup back (the current data is kept aside)" },
+	{ "export", cmd_export, 2, "export  --data DIR ENTITY OUT.csv|OUT.xlsx [--lang en]  every record of ENTITY" },
 	{ "import", cmd_import, 2, "import  --data DIR ENTITY FILE.csv|FILE.xlsx [--user NAME] [--duplicates skip|update|create] [--dry-run]" },
 	{ "jobs", cmd_jobs, 1, "jobs run --data DIR [--at ISO] [--force]  run the daily jobs due at that moment" },
 };
@@ -62,13 +65,15 @@ int main(int argc, char **argv)
 	cmd_opts o = { 0 };
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--data") || !strcmp(a, "--listen") || !strcmp(a, "--at")) {
+		if (!strcmp(a, "--data") || !strcmp(a, "--listen") || !strcmp(a, "--at") || !strcmp(a, "--lang")) {
 			if (i + 1 >= argc || !argv[i + 1][0])
 				return fail("missing value for", a);
 			if (!strcmp(a, "--data"))
 				o.data = argv[++i];
 			else if (!strcmp(a, "--listen"))
 				o.listen = argv[++i];
+			else if (!strcmp(a, "--lang"))
+				o.lang = argv[++i];
 			else
 				o.at = argv[++i];
 		} else if (!strcmp(a, "--user") || !strcmp(a, "--duplicates")) {

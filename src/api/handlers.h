@@ -72,6 +72,14 @@ int api_attachment_download(api_ctx *c);
 int api_attachment_delete(api_ctx *c);
 int api_attachment_settings_get(api_ctx *c);
 int api_attachment_settings_put(api_ctx *c);
+/* backup_api.c */
+int api_backups_list(api_ctx *c);
+int api_backups_run(api_ctx *c);
+int api_backups_download(api_ctx *c);
+int api_backup_settings_get(api_ctx *c);
+int api_backup_settings_put(api_ctx *c);
+/* export_api.c */
+int api_export(api_ctx *c);
 
 /* import_api.c */
 int api_imports_create(api_ctx *c);

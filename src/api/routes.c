@@ -40,6 +40,13 @@ const api_route api_routes[] = {
 	{ API_PUT, "/api/roles/:name", api_roles_put, 0 },
 	{ API_DELETE, "/api/roles/:name", api_roles_delete, 0 },
 
+	{ API_GET, "/api/backups", api_backups_list, 0 },
+	{ API_POST, "/api/backups", api_backups_run, 0 },
+	{ API_GET, "/api/backups/:name/download", api_backups_download, 0 },
+	{ API_GET, "/api/settings/backup", api_backup_settings_get, 0 },
+	{ API_PUT, "/api/settings/backup", api_backup_settings_put, 0 },
+	{ API_GET, "/api/:entity/export", api_export, ROUTE_SLOW },
+
 	/* imports from spreadsheets: the file is the raw body (at most 256 MB) */
 	{ API_POST, "/api/imports", api_imports_create, ROUTE_UPLOAD, (size_t)256 << 20 },
 	{ API_GET, "/api/imports", api_imports_list, 0 },

@@ -13,6 +13,7 @@ typedef struct cmd_opts {
 	bool demo;               /* --demo */
 	const char *at;          /* --at ISO (jobs run) */
 	bool force;              /* --force (jobs run) */
+	const char *lang;        /* --lang zh-CN|en (export: column headers) */
 	const char *user;        /* --user NAME (import: who imports) */
 	const char *duplicates;  /* --duplicates skip|update|create (import) */
 	bool dry_run;            /* --dry-run (import) */
@@ -27,6 +28,9 @@ int cmd_jobs(const cmd_opts *o);
 int cmd_dump(const cmd_opts *o);
 int cmd_load(const cmd_opts *o);
 int cmd_import(const cmd_opts *o);
+int cmd_backup(const cmd_opts *o);
+int cmd_restore(const cmd_opts *o);
+int cmd_export(const cmd_opts *o);
 int cmd_check(const cmd_opts *o);
 
 /* Shared by the commands: configures the database for o->data and applies

@@ -187,7 +187,41 @@ static int finish_postgres(db *d)
 	return 0;
 }
 
+/* Empties every table dump_read fills, in reverse load order (references first). */
+static int clear_all(db *d)
+{
+	char sql[96];
+	if (db_exec(d, "DELETE FROM sessions") || db_exec(d, "DELETE FROM login_failures"))
+		return -1;
+	for (int i = entity_count() - 1; i >= 0; i--) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s", entity_at(i)->name);
+		if (db_exec(d, sql))
+			return -1;
+	}
+	int n = 0;
+	while (core_tables[n])
+		n++;
+	while (n-- > 0) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s", core_tables[n]);
+		if (db_exec(d, sql))
+			return -1;
+	}
+	return 0;
+}
+
+static int read_dump(db *d, FILE *in, bool replace);
+
 int dump_read(db *d, FILE *in)
+{
+	return read_dump(d, in, false);
+}
+
+int dump_read_replace(db *d, FILE *in)
+{
+	return read_dump(d, in, true);
+}
+
+static int read_dump(db *d, FILE *in, bool replace)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -218,12 +252,14 @@ int dump_read(db *d, FILE *in)
 		goto out;
 	}
 	json_decref(head);
-	if (db_query_int(d, "SELECT count(*) FROM users", 1) != 0) {
+	if (!replace && db_query_int(d, "SELECT count(*) FROM users", 1) != 0) {
 		fprintf(stderr, "rapport: the database is not empty; load needs a new one\n");
 		goto out;
 	}
 	if (db_begin(d))
 		goto out;
+	if (replace && clear_all(d))
+		goto dberr;
 	lineno = 1;
 	bool ended = false;
 	while ((len = getline(&line, &cap, in)) > 0) {

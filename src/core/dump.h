@@ -22,5 +22,8 @@
 int dump_write(db *d, FILE *out);
 /* Reads a dump into an empty database (schema already created); 0 or -1. */
 int dump_read(db *d, FILE *in);
+/* The same into a database that may hold data: everything is replaced in
+ * one transaction, so a failure leaves it as it was (restore on PostgreSQL). */
+int dump_read_replace(db *d, FILE *in);
 
 #endif

@@ -756,7 +756,10 @@ json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 		goto fail;
 	json_t *changes = audit_diff(e, old, out, patch);
 	children_diff(e, old, out, changes);
-	if (!json_array_size(changes)) {
+	bool instructed = false; /* a hook acted on an instruction (body_keys): keep its work */
+	for (const char *const *b = e->body_keys; b && *b; b++)
+		instructed |= json_object_get(body, *b) != NULL;
+	if (!json_array_size(changes) && !instructed) {
 		/* nothing changed: no new version, no history entry */
 		json_decref(changes);
 		json_decref(out);
@@ -765,7 +768,7 @@ json_t *record_update(ent_op *op, const entity_def *e, int64_t id, json_t *body)
 		out = decorate(op, e, id, out);
 		goto out;
 	}
-	int arc = audit_write(op, e, id, "update", changes);
+	int arc = json_array_size(changes) ? audit_write(op, e, id, "update", changes) : 0;
 	json_decref(changes);
 	if (arc || (e->hooks && run_hook2(op, e, id, e->hooks->after_update, old, out)))
 		goto fail;
@@ -932,4 +935,79 @@ out:
 	json_decref(old);
 	json_decref(now);
 	return rc;
+}
+
+/* ---- every row of a list, one at a time (exports) ---- */
+
+/* SQLite steps the one statement lazily; PostgreSQL would hold the whole
+ * result in memory, so there the rows come through a cursor, a page at a time. */
+int record_list_each(ent_op *op, const entity_def *e, const query_arg *args, int nargs,
+		     int (*fn)(void *ctx, json_t *rec), void *ctx)
+{
+	if (!acl_can(op->who, e, ACL_READ) || !acl_can(op->who, e, ACL_EXPORT))
+		return op_fail(op, 403, "forbidden", "you may not export %s", e->name);
+	list_query lq;
+	if (list_query_parse(op, e, args, nargs, &lq)) {
+		list_query_free(&lq);
+		return -1;
+	}
+	if (lq.deleted && !acl_can(op->who, e, ACL_DELETE)) {
+		list_query_free(&lq);
+		return op_fail(op, 403, "forbidden", "you may not see the recycle bin of %s", e->name);
+	}
+	bool pg = db_kind(op->db) == DB_POSTGRES;
+	sqlb q = SQLB_INIT;
+	if (pg)
+		sqlb_add(&q, "DECLARE rapport_export NO SCROLL CURSOR FOR ");
+	select_list(e, &q);
+	sqlb_add(&q, lq.deleted ? " WHERE t.deleted_at IS NOT NULL" : " WHERE t.deleted_at IS NULL");
+	acl_scope(op, e, "t", &q, ACL_READ | (lq.selective ? ACL_ONE_ROW : 0));
+	sqlb_add(&q, buf_str(&lq.where.sql));
+	for (int i = 0; i < lq.where.n; i++) {
+		sql_param p = lq.where.p[i];
+		if (p.s)
+			p.s = xstrdup(p.s);
+		sqlb_param(&q, p);
+	}
+	sqlb_addf(&q, " ORDER BY %s", buf_str(&lq.order));
+	list_query_free(&lq);
+
+	int rc = DB_ERR, stop = 0;
+	if (pg && db_exec(op->db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
+		sqlb_free(&q);
+		return op_db_fail(op, db_errcode(op->db));
+	}
+	db_stmt *s = sqlb_prepare(op->db, &q);
+	sqlb_free(&q);
+	if (s && !pg) {
+		while (!stop && (rc = db_step(s)) == DB_ROW) {
+			json_t *rec = row_to_json(op, e, s);
+			stop = fn(ctx, rec);
+			json_decref(rec);
+		}
+		db_done(s);
+	} else if (s) {
+		rc = db_step(s);
+		db_done(s);
+		for (int64_t got = 1; rc == DB_DONE && got && !stop;) {
+			db_stmt *f = db_prepare(op->db, "FETCH 500 FROM rapport_export");
+			got = 0;
+			while (f && !stop && (rc = db_step(f)) == DB_ROW) {
+				json_t *rec = row_to_json(op, e, f);
+				stop = fn(ctx, rec);
+				json_decref(rec);
+				got++;
+			}
+			if (!f)
+				rc = DB_ERR;
+			db_done(f);
+		}
+	}
+	if (pg)
+		db_rollback(op->db);
+	if (stop)
+		return op->err.status ? -1 : op_fail(op, 500, "internal", "the export could not be written");
+	if (rc != DB_DONE)
+		return op_db_fail(op, rc < 0 ? rc : db_errcode(op->db));
+	return 0;
 }

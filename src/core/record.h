@@ -25,6 +25,14 @@ int record_delete(ent_op *op, const entity_def *e, int64_t id);
 json_t *record_restore(ent_op *op, const entity_def *e, int64_t id);
 json_t *record_history(ent_op *op, const entity_def *e, int64_t id, const query_arg *args, int nargs);
 
+/* Calls fn with each record of the list args describe (filters, search and
+ * sort as record_list; limit and offset are not taken), in the caller's scope
+ * and field rules, one row in memory at a time.  Needs the read and export
+ * permissions.  fn returns non-zero to stop (then -1, with op->err set by fn
+ * or a 500).  0, or -1 with op->err. */
+int record_list_each(ent_op *op, const entity_def *e, const query_arg *args, int nargs,
+		     int (*fn)(void *ctx, json_t *rec), void *ctx);
+
 /* For hooks and custom actions inside a transaction: set fields directly,
  * bypassing client rules (read-only fields), with history. */
 int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *values, const char *action);

@@ -1,5 +1,6 @@
 /* jobs.c - see jobs.h. */
 #include "jobs.h"
+#include "backup_job.h"
 #include "../db/db.h"
 #include "../util/clock.h"
 #include "../util/log.h"
@@ -16,10 +17,11 @@
 static struct {
 	const char *name;
 	job_fn fn;
+	job_ready_fn ready;
 } jobs[MAX_JOBS];
 static int njobs;
 
-void job_register(const char *name, job_fn fn)
+void job_register_when(const char *name, job_fn fn, job_ready_fn ready)
 {
 	for (int i = 0; i < njobs; i++)
 		if (!strcmp(jobs[i].name, name))
@@ -27,8 +29,14 @@ void job_register(const char *name, job_fn fn)
 	if (njobs < MAX_JOBS) {
 		jobs[njobs].name = name;
 		jobs[njobs].fn = fn;
+		jobs[njobs].ready = ready;
 		njobs++;
 	}
+}
+
+void job_register(const char *name, job_fn fn)
+{
+	job_register_when(name, fn, NULL);
 }
 
 /* Built in: fresh planner statistics every day, so lists keep using the right indexes as data grows. */
@@ -94,12 +102,17 @@ static void finish(db *d, const char *job, const char *day, json_t *report)
 json_t *jobs_run_due(db *d, bool force)
 {
 	job_register("db_analyze", analyze_job);
+	job_register_when("backup", backup_job, backup_job_ready);
 	char day[11];
 	int64_t now = clock_now_ms();
 	jobs_day(now, day);
 	json_t *all = json_object();
 	auth_session system = { .user = { .id = 0, .username = "system", .name = "System" } };
 	for (int i = 0; i < njobs; i++) {
+		if (jobs[i].ready && !force && !jobs[i].ready(d, now)) {
+			json_object_set_new(all, jobs[i].name, json_string("waiting"));
+			continue;
+		}
 		if (!claim(d, jobs[i].name, day, force)) {
 			json_object_set_new(all, jobs[i].name, json_string("skipped"));
 			continue;

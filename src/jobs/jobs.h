@@ -17,6 +17,10 @@
 typedef int (*job_fn)(ent_op *op, int64_t now_ms, json_t *report);
 
 void job_register(const char *name, job_fn fn);
+/* Is it time yet today?  A job with one is neither claimed nor run before
+ * it says so (the backup runs at the hour the admin set). */
+typedef bool (*job_ready_fn)(db *d, int64_t now_ms);
+void job_register_when(const char *name, job_fn fn, job_ready_fn ready);
 /* The company day of ms, "YYYY-MM-DD". */
 void jobs_day(int64_t ms, char out[11]);
 /* Runs every job not yet run today (force: even if it ran); {"day", "jobs": {name: report|"skipped"}}. */
