@@ -135,6 +135,15 @@ static bool changes_state(int method)
 
 void api_run(api_ctx *c, const api_route *r)
 {
+	/* Handlers echo query values into JSON (search's "query"), which must be
+	 * UTF-8: refuse the request here rather than fail there (found by fuzzing). */
+	for (int i = 0; i < c->nquery; i++) {
+		const char *k = c->query[i].key, *v = c->query[i].value;
+		if (!utf8_valid(k, strlen(k)) || (v && !utf8_valid(v, strlen(v)))) {
+			api_error(c, 400, "bad_request", "the query string is not valid UTF-8");
+			return;
+		}
+	}
 	c->db = db_thread();
 	if (!c->db) {
 		api_error(c, 503, "unavailable", "the database is unavailable; try again");

@@ -5,6 +5,7 @@
  * completion callback, which frees its arena in one place.
  */
 #include "server.h"
+#include "overload.h"
 #include "router.h"
 #include "slow_queue.h"
 #include "static.h"
@@ -55,6 +56,8 @@ typedef struct http_request {
 	char *up_path;        /* its name (malloc), removed on completion */
 	const api_route *route;
 	struct MHD_Connection *conn;
+	overload_conn *oc;    /* the connection's state for load shedding */
+	bool shed;            /* refused by it: 503 and close */
 	int64_t start_us;
 	char address[64];
 } http_request;
@@ -119,6 +122,10 @@ static enum MHD_Result send_api(http_request *r, const char *method, const char 
 		MHD_add_response_header(resp, "Set-Cookie", c->set_cookie);
 	if (c->content_disposition)
 		MHD_add_response_header(resp, "Content-Disposition", c->content_disposition);
+	if (c->status == 503)
+		MHD_add_response_header(resp, "Retry-After", "1");
+	if (r->shed)
+		MHD_add_response_header(resp, "Connection", "close");
 	if (c->status == 405) {
 		char allow[64] = "";
 		size_t n = 0;
@@ -186,6 +193,14 @@ static void fill_ctx(http_request *r, const char *url, const char *method)
 		    (!strcmp(r->address, "127.0.0.1") || !strcmp(r->address, "::1"));
 }
 
+/* Refuses the request at once (overload.h): nothing of it is read or run. */
+static enum MHD_Result send_shed(http_request *r, const char *method, const char *url)
+{
+	r->shed = true;
+	api_error(&r->c, 503, "unavailable", "the server is overloaded; try again shortly");
+	return send_api(r, method, url);
+}
+
 static void run_slow(void *arg)
 {
 	http_request *r = arg;
@@ -218,6 +233,10 @@ static enum MHD_Result handle_api(http_request *r, const char *url, const char *
 		return send_api(r, method, url);
 	}
 	if (route->flags & ROUTE_SLOW) {
+		if (slow_queue_waiting() >= overload_slow_queue_max()) {
+			overload_note_shed("the password-hashing queue is full");
+			return send_shed(r, method, url);
+		}
 		r->route = route;
 		r->suspended = true;
 		MHD_suspend_connection(r->conn);
@@ -354,6 +373,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		client_address(conn, r->address, sizeof(r->address));
 		*req_cls = r;
 		atomic_fetch_add(&in_flight, 1);
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		r->oc = ci ? ci->socket_context : NULL;
+		if (overload_should_shed(r->oc, r->start_us))
+			return send_shed(r, method, url);
 		body_rules(r, url, method);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		unsigned long long announced = cl ? strtoull(cl, NULL, 10) : 0;
@@ -387,9 +410,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->suspended = false;
 		return send_api(r, method, url);
 	}
+	enum MHD_Result ret;
+	int64_t work_start = clock_monotonic_us();
 	if (!strncmp(url, "/api/", 5) || !strcmp(url, "/api"))
-		return handle_api(r, url, method);
-	return handle_static(r, url, method);
+		ret = handle_api(r, url, method);
+	else
+		ret = handle_static(r, url, method);
+	overload_busy(work_start, clock_monotonic_us());
+	return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -399,6 +427,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	http_request *r = *req_cls;
 	if (!r)
 		return;
+	overload_request_done(r->oc, !r->shed, clock_monotonic_us());
 	buf_free(&r->body);
 	buf_free(&r->c.out);
 	if (r->c.reply_file)
@@ -408,6 +437,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	free(r);
 	*req_cls = NULL;
 	atomic_fetch_sub(&in_flight, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls; (void)conn;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = overload_conn_open();
+	} else {
+		overload_conn_close(*socket_context);
+		*socket_context = NULL;
+	}
 }
 
 http_server *http_server_start(const char *host, uint16_t port)
@@ -422,6 +463,7 @@ http_server *http_server_start(const char *host, uint16_t port)
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned pool = cores > 0 ? (unsigned)cores : 2;
+	overload_configure();
 	if (slow_queue_start(2))
 		return NULL;
 	struct MHD_Daemon *d = MHD_start_daemon(
@@ -434,6 +476,7 @@ http_server *http_server_start(const char *host, uint16_t port)
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen on %s:%u", host, port);

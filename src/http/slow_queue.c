@@ -20,6 +20,7 @@ static job *head, *tail;
 static bool stopping;
 static pthread_t threads[MAX_THREADS];
 static int nthreads;
+static int waiting;
 
 static void *worker(void *unused)
 {
@@ -30,6 +31,7 @@ static void *worker(void *unused)
 			pthread_cond_wait(&cv, &mu);
 		job *j = head;
 		if (j) {
+			waiting--;
 			head = j->next;
 			if (!head)
 				tail = NULL;
@@ -64,8 +66,17 @@ void slow_queue_submit(slow_fn fn, void *arg)
 	else
 		head = j;
 	tail = j;
+	waiting++;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
+}
+
+int slow_queue_waiting(void)
+{
+	pthread_mutex_lock(&mu);
+	int n = waiting;
+	pthread_mutex_unlock(&mu);
+	return n;
 }
 
 void slow_queue_stop(void)

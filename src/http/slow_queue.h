@@ -10,6 +10,8 @@ typedef void (*slow_fn)(void *arg);
 
 int slow_queue_start(int threads);
 void slow_queue_submit(slow_fn fn, void *arg);
+/* Jobs waiting for a worker (not counting the ones running). */
+int slow_queue_waiting(void);
 /* Finishes the queued work, then joins the threads. */
 void slow_queue_stop(void);
 
