@@ -64,7 +64,7 @@ static void check(const char *lang, const char *const *want)
 	cr_assert_not_null(pdf_font_family(), "a CJK font is installed (fonts-noto-cjk)");
 	json_t *f = fixture();
 	buf pdf = BUF_INIT;
-	cr_assert_eq(quote_pdf_render(json_object_get(f, "quote"), json_object_get(f, "customer"),
+	cr_assert_eq(quote_pdf_render(json_object_get(f, "quote"), json_object_get(f, "customer"), NULL,
 				      json_object_get(f, "company"), lang, &pdf), 0);
 	cr_assert_gt(pdf.len, 1000);
 	cr_assert(!memcmp(pdf.ptr, "%PDF-", 5));
@@ -100,7 +100,7 @@ Test(quote_pdf, many_lines_make_pages)
 	for (int i = 0; i < 60; i++)
 		json_array_append_new(ls, json_deep_copy(first));
 	buf pdf = BUF_INIT;
-	cr_assert_eq(quote_pdf_render(q, json_object_get(f, "customer"), NULL, "zh-CN", &pdf), 0);
+	cr_assert_eq(quote_pdf_render(q, json_object_get(f, "customer"), NULL, NULL, "zh-CN", &pdf), 0);
 	char *text = pdf_text_of(&pdf);
 	if (text) {
 		/* the header row comes again on every page, the page count is known on page 1 */

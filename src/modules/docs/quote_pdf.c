@@ -3,6 +3,7 @@
  * (to count the pages for "page 1 of 2"), once drawing.
  */
 #include "quote_pdf.h"
+#include "../../util/clock.h"
 #include "../../util/log.h"
 #include "../../util/pdf.h"
 
@@ -12,18 +13,26 @@
 typedef struct labels {
 	const char *title, *customer, *number, *version, *date, *valid_until, *currency, *no, *description, *qty,
 		*unit, *unit_price, *discount, *tax, *amount, *subtotal, *discount_total, *tax_total, *total,
-		*page_fmt, *phone, *tax_number, *notes;
+		*page_fmt, *phone, *tax_number, *notes, *terms, *subject, *contact, *status;
 } labels;
 
 static const labels zh = {
 	"报价单", "客户", "报价单号", "版本", "报价日期", "有效期至", "币种", "序号", "产品 / 描述", "数量",
 	"单位", "单价", "折扣", "税率", "金额", "小计", "折扣", "税额", "合计", "第 %d 页，共 %d 页", "电话",
-	"税号", "备注",
+	"税号", "备注", "报价条款", "主题", "联系人", "状态",
 };
 static const labels en = {
 	"QUOTATION", "Customer", "Quote No.", "Version", "Date", "Valid until", "Currency", "#",
 	"Product / description", "Qty", "Unit", "Unit price", "Disc.", "Tax", "Amount", "Subtotal", "Discount",
-	"Tax", "Total", "Page %d of %d", "Tel", "Tax No.", "Notes",
+	"Tax", "Total", "Page %d of %d", "Tel", "Tax No.", "Notes", "Terms", "Subject", "Contact", "Status",
+};
+
+/* quote statuses worth printing (a sent or accepted quote needs no stamp) */
+static const char *const status_names[][3] = {
+	{ "draft", "草稿", "Draft" },
+	{ "rejected", "已拒绝", "Rejected" },
+	{ "expired", "已过期", "Expired" },
+	{ "superseded", "已修订（非最新版本）", "Superseded (not the latest version)" },
 };
 
 #define MARGIN 48.0
@@ -41,7 +50,7 @@ typedef struct render {
 	bool english;
 	int pages;                     /* known in the drawing pass */
 	double y;
-	json_t *q, *customer, *company;
+	json_t *q, *customer, *contact, *company;
 	const char *currency;
 } render;
 
@@ -58,6 +67,21 @@ static const char *str(json_t *o, const char *key)
 	return s && *s ? s : NULL;
 }
 
+/* A decimal without trailing zeros ("2.5", "12", "1234567.125"), never in
+ * exponent form; at most `decimals` places. */
+static void decimal_text(double v, int decimals, char *out, size_t n)
+{
+	snprintf(out, n, "%.*f", decimals, v);
+	char *dot = strchr(out, '.');
+	if (!dot)
+		return;
+	char *end = out + strlen(out) - 1;
+	while (end > dot && *end == '0')
+		*end-- = '\0';
+	if (end == dot)
+		*end = '\0';
+}
+
 /* The first of several names a field may have, as text ("" when none). */
 static const char *field_text(json_t *o, const char *const *keys, char *tmp, size_t n)
 {
@@ -70,7 +94,7 @@ static const char *field_text(json_t *o, const char *const *keys, char *tmp, siz
 			return tmp;
 		}
 		if (json_is_real(v)) {
-			snprintf(tmp, n, "%g", json_real_value(v));
+			decimal_text(json_real_value(v), 3, tmp, n);
 			return tmp;
 		}
 	}
@@ -127,8 +151,11 @@ static const char *percent_text(json_t *o, const char *key, char *out, size_t n)
 		snprintf(out, n, "%s%%", json_string_value(v));
 	else if (json_is_integer(v))
 		snprintf(out, n, "%lld%%", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(out, n, "%g%%", json_real_value(v));
+	else if (json_is_real(v)) {
+		decimal_text(json_real_value(v), 4, out, n - 1);
+		size_t len = strlen(out);
+		snprintf(out + len, n - len, "%%");
+	}
 	else
 		return "";
 	return out;
@@ -191,19 +218,40 @@ static void info(render *r)
 	y += pdf_text(r->d, MARGIN, y, left - 12, cname ? cname : "", &cust) + 2;
 	const char *addr = str(r->customer, "address");
 	if (addr)
-		y += pdf_text(r->d, MARGIN, y, left - 12, addr, &S_BODY);
+		y += pdf_text(r->d, MARGIN, y, left - 12, addr, &S_BODY) + 2;
+	const char *cn = str(r->contact, "name");
+	if (cn) {
+		char who[300];
+		const char *phone = str(r->contact, "mobile");
+		if (!phone)
+			phone = str(r->contact, "phone");
+		snprintf(who, sizeof(who), "%s: %s%s%s", r->L->contact, cn, phone ? "  " : "", phone ? phone : "");
+		y += pdf_text(r->d, MARGIN, y, left - 12, who, &S_BODY);
+	}
 
-	char t1[64], t2[64], t3[64], t4[64], date[16] = "";
+	char t1[64], t2[64], t3[64], t4[64], date[32] = "";
 	const char *d = field_text(r->q, date_keys, t3, sizeof(t3));
 	const char *made = str(r->q, "created_at");
-	if (!*d && made && strlen(made) >= 10) /* the day it was made, "YYYY-MM-DD" */
-		d = memcpy(date, made, 10);
+	int64_t ms;
+	if (!*d && made && clock_parse_iso(made, &ms) == 0) {
+		/* the day it was made, in the company's time zone (Asia/Shanghai, UTC+8) */
+		clock_format_iso(ms + 8 * 3600 * 1000, date, sizeof(date));
+		date[10] = '\0';
+		d = date;
+	}
+	const char *status = "", *st = str(r->q, "status");
+	for (size_t i = 0; st && i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (!strcmp(st, status_names[i][0]))
+			status = status_names[i][r->english ? 2 : 1];
+	const char *subject = str(r->q, "title");
 	const char *rows[][2] = {
 		{ r->L->number, field_text(r->q, number_keys, t1, sizeof(t1)) },
 		{ r->L->version, field_text(r->q, version_keys, t2, sizeof(t2)) },
 		{ r->L->date, d },
 		{ r->L->valid_until, field_text(r->q, valid_keys, t4, sizeof(t4)) },
 		{ r->L->currency, r->currency },
+		{ r->L->subject, subject ? subject : "" },
+		{ r->L->status, status },
 	};
 	double x = MARGIN + left, w = WIDTH - left, ry = r->y;
 	pdf_style val = style(9, false, PDF_RIGHT, 0);
@@ -330,19 +378,18 @@ static void totals(render *r)
 	}
 }
 
-static void notes(render *r)
+/* A titled paragraph (terms, notes) under the totals, when the quote has it. */
+static void paragraph(render *r, const char *key, const char *title)
 {
-	static const char *const keys[] = { "notes", "terms", NULL };
-	char tmp[8];
-	const char *text = field_text(r->q, keys, tmp, sizeof(tmp));
-	if (!*text)
+	const char *text = str(r->q, key);
+	if (!text)
 		return;
 	r->y += 14;
 	pdf_style lab = style(8.5, true, PDF_LEFT, 0.3);
-	double need = pdf_text_height(r->d, WIDTH, r->L->notes, &lab) + pdf_text_height(r->d, WIDTH, text, &S_BODY);
+	double need = pdf_text_height(r->d, WIDTH, title, &lab) + pdf_text_height(r->d, WIDTH, text, &S_BODY);
 	if (r->y + need > BOTTOM && need < BOTTOM - MARGIN)
 		new_page(r);
-	r->y += pdf_text(r->d, MARGIN, r->y, WIDTH, r->L->notes, &lab) + 3;
+	r->y += pdf_text(r->d, MARGIN, r->y, WIDTH, title, &lab) + 3;
 	r->y += pdf_text(r->d, MARGIN, r->y, WIDTH, text, &S_BODY);
 }
 
@@ -356,15 +403,17 @@ static int pass(render *r, buf *out, bool draw, const char *title)
 	info(r);
 	lines(r);
 	totals(r);
-	notes(r);
+	paragraph(r, "terms", r->L->terms);
+	paragraph(r, "notes", r->L->notes);
 	footer(r);
 	int pages = pdf_page(r->d);
 	return pdf_close(r->d) ? -1 : pages;
 }
 
-int quote_pdf_render(json_t *quote, json_t *customer, json_t *company, const char *lang, buf *out)
+int quote_pdf_render(json_t *quote, json_t *customer, json_t *contact, json_t *company, const char *lang, buf *out)
 {
 	render r = { 0 };
+	r.contact = contact;
 	r.english = lang && !strncmp(lang, "en", 2);
 	r.L = r.english ? &en : &zh;
 	r.q = quote;
