@@ -296,9 +296,11 @@ static enum MHD_Result handle_static(http_request *r, const char *url, const cha
 static void body_rules(http_request *r, const char *url, const char *method)
 {
 	r->limit = API_MAX_BODY;
-	if (strncmp(url, "/api/", 5))
+	int m = method_bit(method);
+	/* a GET or DELETE has no business with a body: no second route lookup */
+	if (strncmp(url, "/api/", 5) || !(m & (API_POST | API_PUT | API_PATCH)))
 		return;
-	api_ctx probe = { .a = &r->a, .path = url, .method = method_bit(method) };
+	api_ctx probe = { .a = &r->a, .path = url, .method = m };
 	int status, allowed;
 	const api_route *rt = router_match(api_routes, api_routes_count, &probe, &status, &allowed);
 	if (!rt)

@@ -110,6 +110,7 @@ describe('attachments', () => {
     const flag = Object.fromEntries(meta.entities.map((e) => [e.name, e.attachments]))
     assert.equal(flag.customers, true)
     assert.equal(flag.opportunities, true)
+    assert.equal(flag.contracts, true)
     assert.equal(flag.products, false)
   })
 
@@ -286,6 +287,23 @@ describe('attachments', () => {
     assertError(await api(server, 'GET', a.url, { session: S.r2 }), 404, 'not_found')
     await must(api(server, 'POST', `/api/customers/${theirs.id}/restore`, { session: S.r2 }), 200)
     assert.equal((await api(server, 'GET', a.url, { session: S.r2 })).status, 200)
+  })
+
+  it("contracts take attachments (the signed scan); another rep's contract is 404", async () => {
+    const contract = await must(
+      api(server, 'POST', '/api/contracts', {
+        session: S.r1,
+        body: { customer_id: mine.id, amount: { amount: 100000000, currency: 'CNY' }, signed_on: '2026-11-20' },
+      }),
+      201,
+    )
+    const a = await must(upload(S.r1, 'contracts', contract.id, '合同扫描件.pdf', PDF), 201)
+    assert.equal(a.entity, 'contracts')
+    assert.equal((await must(list(S.r1, 'contracts', contract.id), 200)).total, 1)
+    assertError(await list(S.r2, 'contracts', contract.id), 404, 'not_found')
+    assertError(await api(server, 'GET', a.url, { session: S.r2 }), 404, 'not_found')
+    await refused(upload(S.r2, 'contracts', contract.id, 'x.pdf', PDF), 404, 'not_found', 'contracts', contract.id)
+    await refused(upload(S.r1, 'contracts', contract.id, '合同.exe', PDF), 415, 'unsupported_media_type', 'contracts', contract.id)
   })
 
   it('delete: 204, then gone from the list and the download; in the history; unknown ids 404', async () => {
