@@ -1,7 +1,7 @@
 // The generic record endpoints, the same for every entity (see API.md "Records"),
 // plus the global search and the few special actions the UI uses.
 
-import { http, type Query } from './http'
+import { apiUrl, http, type Query } from './http'
 import type { ListResult, LocalizedText } from './types'
 
 /** Money as the server speaks it: integer minor units (fen, cents) and an ISO 4217 code. */
@@ -53,6 +53,12 @@ function listQuery(params: ListParams): Query {
     query[key] = String(filter.value)
   }
   return query
+}
+
+/** GET /api/{entity}/export: the list with these search, filters and sort as a file (no paging). */
+export function exportUrl(entity: string, params: ListParams, format: 'csv' | 'xlsx', lang: string): string {
+  const query = listQuery({ q: params.q, sort: params.sort, filters: params.filters })
+  return apiUrl(`/${encodeURIComponent(entity)}/export`, { ...query, format, lang })
 }
 
 const base = (entity: string) => `/${encodeURIComponent(entity)}`

@@ -64,4 +64,5 @@ export const SETTINGS_PAGES = [
   { key: 'users', view: () => import('@/views/settings/UsersPage.vue') },
   { key: 'roles', view: () => import('@/views/settings/RolesPage.vue') },
   { key: 'pool', view: () => import('@/views/settings/PoolSettingsPage.vue') },
+  { key: 'backups', view: () => import('@/views/settings/BackupsPage.vue') },
 ] as const
