@@ -381,8 +381,8 @@ json_t *acl_json(const auth_session *who)
 	json_t *ents = json_object();
 	for (int i = 0; i < entity_count(); i++) {
 		const entity_def *e = entity_at(i);
-		if (!acl_can(who, e, ACL_READ))
-			continue;
+		if ((e->flags & E_CHILD) || !acl_can(who, e, ACL_READ))
+			continue; /* children have no permissions of their own */
 		json_t *acts = json_array();
 		for (int a = 0; a < ACL_NACTIONS; a++)
 			if (acl_can(who, e, (enum acl_action)a))

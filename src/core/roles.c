@@ -136,8 +136,8 @@ int roles_seed(db *d)
 		bool changed = false;
 		for (int k = 0; k < entity_count(); k++) {
 			const entity_def *e = entity_at(k);
-			if (json_object_get(grants, e->name))
-				continue;
+			if (json_object_get(grants, e->name) || (e->flags & E_CHILD))
+				continue; /* children are seen and written through their parent only */
 			json_t *g = template_grant(t, e);
 			if (!g)
 				g = json_pack("{s:[],s:s}", "actions", "scope", "none"); /* record that it was decided */
@@ -205,7 +205,7 @@ static int check_grants(ent_op *op, json_t *grants)
 	if (!json_is_object(grants))
 		return field_error(op, "grants", "invalid_type", "grants must be an object by entity");
 	json_object_foreach(grants, ent, g) {
-		if (!entity_find(ent))
+		if (!entity_find(ent) || (entity_find(ent)->flags & E_CHILD)) /* children go with their parent */
 			return field_error(op, "grants", "unknown_entity", "grants name an unknown entity");
 		json_t *acts = json_object_get(g, "actions");
 		const char *scope = json_string_value(json_object_get(g, "scope"));
@@ -244,7 +244,7 @@ static int check_rules(ent_op *op, json_t *rules)
 		memcpy(ent, key, (size_t)(dot - key));
 		ent[dot - key] = '\0';
 		const entity_def *e = entity_find(ent);
-		if (!e || !entity_field(e, dot + 1))
+		if (!e || (e->flags & E_CHILD) || !entity_field(e, dot + 1))
 			return field_error(op, "field_rules", "invalid_field", "a rule names an unknown field");
 		if (!rule || (strcmp(rule, "hidden") && strcmp(rule, "read_only")))
 			return field_error(op, "field_rules", "invalid_rule", "rules are hidden or read_only");

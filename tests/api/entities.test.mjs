@@ -419,10 +419,13 @@ describe('GET /api/meta', () => {
     assert.equal(field('products', 'active').default, true)
     assert.equal(field('opportunities', 'stage').default, 'initial')
     const rels = (entity) => meta.entities.find((x) => x.name === entity).relations.map((r) => `${r.name}:${r.entity}.${r.field}`)
-    assert.deepEqual(rels('customers'), ['contacts:contacts.customer_id', 'opportunities:opportunities.customer_id', 'activities:activities.customer_id'])
+    assert.deepEqual(rels('customers'), ['contacts:contacts.customer_id', 'opportunities:opportunities.customer_id', 'activities:activities.customer_id',
+      'quotes:quotes.customer_id', 'orders:orders.customer_id', 'contracts:contracts.customer_id', 'payments:payments.customer_id',
+      'invoices:invoices.customer_id'])
     assert.deepEqual(rels('contacts'), ['activities:activities.contact_id'])
     assert.deepEqual(rels('leads'), ['activities:activities.lead_id'])
-    assert.deepEqual(rels('opportunities'), ['activities:activities.opportunity_id'])
+    assert.deepEqual(rels('opportunities'), ['activities:activities.opportunity_id', 'quotes:quotes.opportunity_id', 'orders:orders.opportunity_id',
+      'contracts:contracts.opportunity_id'])
     assert.deepEqual(rels('departments'), ['children:departments.parent_id'])
     assert.deepEqual(rels('products'), [])
     const rel = meta.entities.find((x) => x.name === 'customers').relations[0]
