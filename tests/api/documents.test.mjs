@@ -280,8 +280,17 @@ describe('contracts, payment plans, payments, invoices', () => {
     assertError(await call(s.rep2, 'PUT', `/api/contracts/${id}/payment_plan`, { installments: [] }), 404, 'not_found')
     assertError(await call(s.rep2, 'GET', `/api/contracts/${id}/history`), 404, 'not_found')
     assertError(await call(s.rep2, 'GET', `/api/customers/${fx.customer.id}/summary`), 404, 'not_found')
-    refused(await call(s.rep2, 'POST', '/api/payments', { contract_id: id, amount: cny(1), received_on: '2026-11-02' }), 422, 'validation_failed', { contract_id: 'not_found' })
-    refused(await call(s.rep2, 'POST', '/api/invoices', { contract_id: id, amount: cny(1), buyer_title: 'x' }), 422, 'validation_failed', { contract_id: 'not_found' })
+    // refused as missing, never with a hint about its balance
+    for (const amount of [cny(1), cny(999_999_999), { amount: 1, currency: 'USD' }]) {
+      const p = refused(await call(s.rep2, 'POST', '/api/payments', { contract_id: id, amount, received_on: '2026-11-02' }), 422, 'validation_failed', { contract_id: 'not_found' })
+      assert.equal(p.fields.amount, undefined)
+      assert.equal(p.outstanding, undefined)
+      const i = refused(await call(s.rep2, 'POST', '/api/invoices', { contract_id: id, amount, buyer_title: 'x' }), 422, 'validation_failed', { contract_id: 'not_found' })
+      assert.equal(i.fields.amount, undefined)
+    }
+    refused(await call(s.rep2, 'POST', '/api/quotes', { opportunity_id: fx.opportunity.id }), 422, 'validation_failed', { opportunity_id: 'not_found' })
+    refused(await call(s.rep2, 'POST', '/api/orders', { quote_id: fx.quote2.id }), 422, 'validation_failed', { quote_id: 'not_found' })
+    refused(await call(s.rep2, 'POST', '/api/contracts', { quote_id: fx.quote2.id }), 422, 'validation_failed', { quote_id: 'not_found' })
     const list = await get(s.rep2, '/api/contracts')
     assert.ok(!list.data.some((c) => c.id === id))
     assert.equal((await get(s.fin, `/api/contracts/${id}`)).id, id, 'finance sees every contract')

@@ -91,7 +91,7 @@ static int from_source(hook_ctx *h, json_t *rec)
 		src = &quotes_entity;
 	if (!src)
 		return 0;
-	json_t *d = record_load(h->op, src, json_integer_value(sid), false);
+	json_t *d = record_get(h->op, src, json_integer_value(sid));
 	if (!d) {
 		ent_error_clear(&h->op->err);
 		return 0;

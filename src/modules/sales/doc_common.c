@@ -101,7 +101,7 @@ static void product_defaults(hook_ctx *h, json_t *it, size_t i, const char *memb
 	json_t *pid = json_object_get(it, "product_id");
 	if (!json_is_integer(pid))
 		return; /* absent, or refused by the engine's own check */
-	json_t *p = record_load(h->op, &products_entity, json_integer_value(pid), false);
+	json_t *p = record_get(h->op, &products_entity, json_integer_value(pid));
 	if (!p) {
 		ent_error_clear(&h->op->err);
 		item_err(errs, member, i, "product_id", "not_found");

@@ -71,7 +71,7 @@ static int check(hook_ctx *h, json_t *rec, json_t *old)
 	json_t *cid = after(rec, old, "contract_id");
 	if (!json_is_integer(cid))
 		return 0;
-	json_t *c = record_load(h->op, &contracts_entity, json_integer_value(cid), false);
+	json_t *c = record_get(h->op, &contracts_entity, json_integer_value(cid));
 	if (!c) {
 		ent_error_clear(&h->op->err);
 		return 0; /* the engine answers not_found */
@@ -88,7 +88,7 @@ static int check(hook_ctx *h, json_t *rec, json_t *old)
 	}
 	json_t *pid = after(rec, old, "payment_id");
 	if (json_is_integer(pid)) {
-		json_t *p = record_load(h->op, &payments_entity, json_integer_value(pid), false);
+		json_t *p = record_get(h->op, &payments_entity, json_integer_value(pid));
 		bool same = p && json_equal(json_object_get(p, "contract_id"), cid);
 		json_decref(p);
 		ent_error_clear(&h->op->err);

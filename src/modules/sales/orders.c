@@ -69,7 +69,7 @@ static int from_quote(hook_ctx *h, json_t *rec)
 	json_t *qid = json_object_get(rec, "quote_id");
 	if (!json_is_integer(qid))
 		return 0;
-	json_t *q = record_load(h->op, &quotes_entity, json_integer_value(qid), false);
+	json_t *q = record_get(h->op, &quotes_entity, json_integer_value(qid));
 	if (!q) {
 		ent_error_clear(&h->op->err);
 		return 0; /* the engine answers not_found */

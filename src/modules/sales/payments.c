@@ -111,7 +111,7 @@ static int before_create(hook_ctx *h, json_t *rec)
 	json_t *cid = json_object_get(rec, "contract_id");
 	if (!json_is_integer(cid))
 		return 0; /* the engine answers required / invalid_type */
-	json_t *c = record_load(h->op, &contracts_entity, json_integer_value(cid), false);
+	json_t *c = record_get(h->op, &contracts_entity, json_integer_value(cid));
 	if (!c) {
 		ent_error_clear(&h->op->err);
 		return 0; /* the engine answers not_found */

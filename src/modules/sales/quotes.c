@@ -74,7 +74,7 @@ static int check_parties(hook_ctx *h, json_t *rec, json_t *old)
 	json_t *oid = json_object_get(rec, "opportunity_id");
 	if (!json_is_integer(oid))
 		return 0;
-	json_t *opp = record_load(h->op, &opportunities_entity, json_integer_value(oid), false);
+	json_t *opp = record_get(h->op, &opportunities_entity, json_integer_value(oid));
 	if (!opp) {
 		ent_error_clear(&h->op->err);
 		return 0; /* the engine's reference check answers not_found */
