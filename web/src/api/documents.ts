@@ -67,25 +67,47 @@ export function quotePdfUrl(id: number, options: { download?: boolean; locale?: 
   return apiUrl(`/quotes/${id}/pdf`, { download: options.download ? 1 : undefined, lang: options.locale })
 }
 
+/** One instalment of a contract's payment plan (the contract's "installments"). */
 export interface Installment {
+  id?: number
+  position?: number
+  due_on: string
+  amount: Money
+  note?: string | null
+  /** Received against it, still outstanding, and paid / partial / due / overdue (server-computed). */
+  received?: Money
+  outstanding?: Money
+  status?: 'paid' | 'partial' | 'due' | 'overdue' | string
+}
+
+export interface InstallmentInput {
+  /** An existing instalment keeps its id (and the payments allocated to it). */
   id?: number
   due_on: string
   amount: Money
-  /** What has been received against it (server-computed). */
+  note?: string | null
+}
+
+/** Replaces the plan; the instalments must add up to the contract amount (422 otherwise).
+ * With the contract's version, a stale plan answers 409. Answers the contract. */
+export function savePaymentPlan(contractId: number, installments: InstallmentInput[], version?: number): Promise<EntityRecord> {
+  return http.put<EntityRecord>(`/contracts/${contractId}/payment_plan`, version === undefined ? { installments } : { installments, version })
+}
+
+/** GET /api/customers/{id}/summary, /api/opportunities/{id}/summary: their documents in figures. */
+export interface DocumentsSummary {
+  quotes?: { count: number; total: Money }
+  orders?: { count: number; total: Money }
+  contracts?: { count: number; amount: Money }
+  lifetime_value?: Money
   received?: Money
-  status?: string
+  outstanding?: Money
+  overdue?: Money
+  invoiced?: Money
 }
 
-export interface PaymentPlan {
-  installments: Installment[]
-}
-
-export function savePaymentPlan(contractId: number, installments: { due_on: string; amount: Money }[]): Promise<PaymentPlan> {
-  return http.put<PaymentPlan>(`/contracts/${contractId}/payment_plan`, { installments })
-}
-
-export function fetchPaymentPlan(contractId: number): Promise<PaymentPlan> {
-  return http.get<PaymentPlan>(`/contracts/${contractId}/payment_plan`)
+export function fetchSummary(entity: 'customers' | 'opportunities', id: number): Promise<DocumentsSummary> {
+  return http.get<DocumentsSummary>(`/${entity}/${id}/summary`)
 }
 
 /** A record's money field, if it is one. */
