@@ -8,6 +8,7 @@
 #include "../http/server.h"
 #include "../jobs/jobs.h"
 #include "../util/log.h"
+#include "../util/pdf.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -58,6 +59,7 @@ int cmd_serve(const cmd_opts *o)
 	log_info("stopping on signal %d: finishing requests in flight", sig);
 	jobs_scheduler_stop();
 	http_server_stop(s);
+	pdf_shutdown(); /* fonts and caches of the printed documents */
 	db_thread_close();
 	log_info("stopped");
 	return 0;

@@ -51,5 +51,9 @@ void pdf_fill_rect(pdf_doc *d, double x, double y, double w, double h, double gr
 void pdf_new_page(pdf_doc *d);
 /* The current page, from 1. */
 int pdf_page(const pdf_doc *d);
+/* Releases the fonts and the caches of pango, cairo and fontconfig, once no
+ * document is open and none will be (at process exit, so that the leak
+ * checker sees no one-time caches). */
+void pdf_shutdown(void);
 
 #endif
