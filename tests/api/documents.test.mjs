@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 
 import { api, assertError, login, startServer } from './lib/server.mjs'
-import { createDepartments, createUsers, loginUsers, must } from './lib/company.mjs'
+import { createDepartments, createUsers, loginUsers, must, runJobs } from './lib/company.mjs'
 
 let server
 let admin
@@ -205,6 +205,20 @@ describe('quotes', () => {
     const sent2 = await must(call(s.rep1, 'PATCH', `/api/quotes/${v2.id}`, { version: again.version, status: 'sent' }), 200)
     fx.quote2 = await must(call(s.rep1, 'PATCH', `/api/quotes/${v2.id}`, { version: sent2.version, status: 'accepted' }), 200)
     fx.quote1 = old
+  })
+
+  it('expire once sent and past their valid-until date (daily job)', async () => {
+    const q = await must(call(s.rep1, 'POST', '/api/quotes', { customer_id: fx.customer.id, valid_until: '2026-01-31', lines: [{ description: '旧报价', quantity: 1, unit_price: 100 }] }), 201)
+    const draft = await must(call(s.rep1, 'POST', '/api/quotes', { customer_id: fx.customer.id, valid_until: '2026-01-31' }), 201)
+    await must(call(s.rep1, 'PATCH', `/api/quotes/${q.id}`, { version: q.version, status: 'sent' }), 200)
+    const report = await runJobs(server, null, { force: true })
+    assert.ok(report.jobs.quotes_expire.expired >= 1, JSON.stringify(report))
+    const expired = await get(s.rep1, `/api/quotes/${q.id}`)
+    assert.equal(expired.status, 'expired')
+    assert.equal((await get(s.rep1, `/api/quotes/${q.id}/history`)).data[0].action, 'expire')
+    assert.equal((await get(s.rep1, `/api/quotes/${draft.id}`)).status, 'draft', 'a draft does not expire')
+    await must(call(s.rep1, 'DELETE', `/api/quotes/${draft.id}`), 204)
+    await must(call(s.rep1, 'DELETE', `/api/quotes/${q.id}`), 204)
   })
 
   it('has no routes for lines, and describes them in the parent', async () => {

@@ -13,4 +13,5 @@ void documents_register(void)
 	entity_register(&payment_allocations_entity);
 	entity_register(&payments_entity);
 	entity_register(&invoices_entity);
+	quotes_register_jobs();
 }

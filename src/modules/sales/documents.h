@@ -16,8 +16,10 @@ extern const entity_def contracts_entity, contract_installments_entity;
 extern const entity_def payments_entity, payment_allocations_entity;
 extern const entity_def invoices_entity;
 
-/* Registers the document entities (after the sales ones they refer to). */
+/* Registers the document entities (after the sales ones they refer to) and their jobs. */
 void documents_register(void);
+/* The daily job that expires sent quotes past their valid-until date. */
+void quotes_register_jobs(void);
 
 /* ---- doc_common.c ---- */
 

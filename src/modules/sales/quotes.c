@@ -8,7 +8,9 @@
 #include "doc_lines.h"
 #include "sales.h"
 #include "../../core/record.h"
+#include "../../jobs/jobs.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const field_def line_fields[] = {
@@ -210,6 +212,45 @@ json_t *quote_revise(ent_op *op, int64_t id, json_t *body)
 	json_t *out = record_create(op, &quotes_entity, rec);
 	json_decref(rec);
 	return out;
+}
+
+/* Daily job "quotes_expire": sent quotes whose valid-until date has passed
+ * become expired (history action "expire"). */
+static int expire_job(ent_op *op, int64_t now_ms, json_t *report)
+{
+	char day[11];
+	jobs_day(now_ms, day);
+	query_arg args[] = { { "filter[status]", "sent" }, { "filter[valid_until][lt]", day }, { "limit", "500" } };
+	int64_t n = 0;
+	for (;;) {
+		json_t *page = record_list_system(op, &quotes_entity, args, 3);
+		if (!page)
+			return -1;
+		json_t *data = json_object_get(page, "data");
+		size_t i, count = json_array_size(data);
+		json_t *q;
+		int rc = 0;
+		json_array_foreach(data, i, q) {
+			json_t *set = json_pack("{s:s}", "status", "expired");
+			rc = record_set_fields(op, &quotes_entity, json_integer_value(json_object_get(q, "id")), set, "expire");
+			json_decref(set);
+			if (rc)
+				break;
+			n++;
+		}
+		json_decref(page);
+		if (rc)
+			return -1;
+		if (count < 500)
+			break;
+	}
+	json_object_set_new(report, "expired", json_integer(n));
+	return 0;
+}
+
+void quotes_register_jobs(void)
+{
+	job_register("quotes_expire", expire_job);
 }
 
 static const entity_hooks hooks = {
