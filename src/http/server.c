@@ -17,6 +17,7 @@
 #include "../util/xalloc.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -26,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A body over its route's limit is read and thrown away (so the client sees
@@ -453,6 +456,29 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	}
 }
 
+/* Temporary upload files are removed when their request ends; a server that
+ * was killed leaves some behind.  Those a day old go at start (younger ones
+ * may belong to another server sharing the folder). */
+static void sweep_stale_uploads(void)
+{
+	char dir[4096], path[4400];
+	if (datadir_sub("tmp", dir, sizeof(dir)))
+		return;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	time_t cutoff = time(NULL) - 24 * 3600;
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "upload-", 7))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < cutoff && unlink(path) == 0)
+			log_info("removed a stale upload file %s", path);
+	}
+	if (d)
+		closedir(d);
+}
+
 http_server *http_server_start(const char *host, uint16_t port)
 {
 	struct sockaddr_in addr;
@@ -466,6 +492,7 @@ http_server *http_server_start(const char *host, uint16_t port)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned pool = cores > 0 ? (unsigned)cores : 2;
 	overload_configure();
+	sweep_stale_uploads();
 	if (slow_queue_start(2))
 		return NULL;
 	struct MHD_Daemon *d = MHD_start_daemon(
