@@ -141,6 +141,8 @@ typedef struct entity_hooks {
 	int (*before_update)(hook_ctx *h, json_t *old, json_t *patch);
 	int (*after_update)(hook_ctx *h, json_t *old, json_t *rec);
 	int (*before_delete)(hook_ctx *h, json_t *old);
+	/* old: the record in the recycle bin; may refuse bringing it back */
+	int (*before_restore)(hook_ctx *h, json_t *old);
 	/* computed members added to one record read (GET /api/x/{id} and the
 	 * answers of POST and PATCH): balances, "may win the opportunity"... */
 	int (*decorate)(hook_ctx *h, json_t *rec);

@@ -865,6 +865,8 @@ json_t *record_restore(ent_op *op, const entity_def *e, int64_t id)
 			goto fail;
 		}
 	}
+	if (e->hooks && run_hook(op, e, id, e->hooks->before_restore, old))
+		goto fail;
 	if (set_deleted(op, e, id, false))
 		goto fail;
 	out = record_load(op, e, id, false);

@@ -369,7 +369,7 @@ describe('contracts, payment plans, payments, invoices', () => {
     assert.equal((await get(s.fin, `/api/payments?filter[contract_id]=${id}`)).total, before.total, 'nothing recorded')
 
     // the last instalment in full
-    await must(call(s.rep1, 'POST', '/api/payments', { contract_id: id, installment_id: i3, amount: cny(400_000), received_on: '2026-11-25' }), 201)
+    const p3 = await must(call(s.rep1, 'POST', '/api/payments', { contract_id: id, installment_id: i3, amount: cny(400_000), received_on: '2026-11-25' }), 201)
     c = await get(s.rep1, `/api/contracts/${id}`)
     assert.deepEqual(c.received, cny(AMOUNT))
     assert.deepEqual(c.outstanding, cny(0))
@@ -382,6 +382,15 @@ describe('contracts, payment plans, payments, invoices', () => {
     assert.deepEqual((await get(s.rep1, `/api/contracts/${id}`)).received, cny(AMOUNT + 5_000))
     await must(call(s.fin, 'DELETE', `/api/payments/${pre.id}`), 204)
     assert.deepEqual((await get(s.rep1, `/api/contracts/${id}`)).received, cny(AMOUNT))
+    await must(call(s.fin, 'POST', `/api/payments/${pre.id}/restore`), 200)
+    await must(call(s.fin, 'DELETE', `/api/payments/${pre.id}`), 204)
+
+    // a payment deleted and entered again cannot come back from the recycle bin on top of it
+    await must(call(s.fin, 'DELETE', `/api/payments/${p3.id}`), 204)
+    assert.deepEqual((await get(s.rep1, `/api/contracts/${id}`)).outstanding, cny(400_000))
+    await must(call(s.fin, 'POST', '/api/payments', { contract_id: id, amount: cny(400_000), received_on: '2026-11-25', reference: '重录' }), 201)
+    assertError(await call(s.fin, 'POST', `/api/payments/${p3.id}/restore`), 409, 'conflict')
+    assert.deepEqual((await get(s.rep1, `/api/contracts/${id}`)).received, cny(AMOUNT), 'nothing changed')
 
     // a recorded payment's figures do not change; a paid instalment cannot go
     refused(await call(s.fin, 'PATCH', `/api/payments/${p1.id}`, { version: p1.version, amount: cny(1) }), 422, 'validation_failed', { amount: 'read_only' })
@@ -417,6 +426,14 @@ describe('contracts, payment plans, payments, invoices', () => {
     refused(await call(s.fin, 'PATCH', `/api/invoices/${inv.id}`, { version: issued.version, status: 'requested' }), 422, 'validation_failed', { status: 'invalid_transition' })
     refused(await call(s.fin, 'PATCH', `/api/invoices/${inv.id}`, { version: issued.version, amount: cny(1) }), 422, 'validation_failed', { amount: 'read_only' })
     await must(call(s.fin, 'PATCH', `/api/invoices/${forced.id}`, { version: forced.version, status: 'void', void_reason: '超额' }), 200)
+    // a deleted invoice comes back only while it fits
+    const small = await must(call(s.rep1, 'POST', '/api/invoices', { contract_id: id, amount: cny(300_000), buyer_title: '北京华夏机械有限公司' }), 201)
+    await must(call(s.fin, 'DELETE', `/api/invoices/${small.id}`), 204)
+    const fill = await must(call(s.rep1, 'POST', '/api/invoices', { contract_id: id, amount: cny(400_000), buyer_title: '北京华夏机械有限公司' }), 201)
+    assertError(await call(s.fin, 'POST', `/api/invoices/${small.id}/restore`), 409, 'conflict')
+    await must(call(s.fin, 'DELETE', `/api/invoices/${fill.id}`), 204)
+    await must(call(s.fin, 'POST', `/api/invoices/${small.id}/restore`), 200)
+    await must(call(s.fin, 'DELETE', `/api/invoices/${small.id}`), 204)
     const c = await get(s.rep1, `/api/contracts/${id}`)
     assert.deepEqual(c.invoiced, cny(600_000), 'void invoices do not count')
     const ok = await must(call(s.rep1, 'POST', '/api/invoices', { contract_id: id, amount: cny(400_000), buyer_title: '北京华夏机械有限公司' }), 201)

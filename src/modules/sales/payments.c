@@ -190,9 +190,30 @@ static int before_update(hook_ctx *h, json_t *old, json_t *patch)
 	return 0;
 }
 
+/* Back from the recycle bin only if the contract still has room for it. */
+static int before_restore(hook_ctx *h, json_t *old)
+{
+	if (json_is_true(json_object_get(old, "prepayment")))
+		return 0;
+	int64_t cid = json_integer_value(json_object_get(old, "contract_id")), received = 0, total = 0, amount = 0;
+	const char *cur;
+	json_t *c = record_load(h->op, &contracts_entity, cid, false);
+	if (!c)
+		return -1;
+	doc_money(json_object_get(c, "amount"), &total, &cur);
+	json_decref(c);
+	doc_money(json_object_get(old, "amount"), &amount, &cur);
+	if (doc_lock(h->op, &contracts_entity, cid) || contract_received(h->op, cid, &received))
+		return -1;
+	if (received + amount > total)
+		return hook_fail(h, 409, "conflict", "restoring the payment would exceed the contract amount");
+	return 0;
+}
+
 static const entity_hooks hooks = {
 	.before_create = before_create,
 	.before_update = before_update,
+	.before_restore = before_restore,
 };
 
 static const char *const list_indexes[] = { "contract_id,received_on", "customer_id,received_on", NULL };
