@@ -449,6 +449,22 @@ const en: MessageSchema = {
       notWonDays: 'Days owned without a deal',
       rulesHelp: 'Customers with a deal are never recycled. A customer meeting either condition returns to its owner’s department pool, and the owner is notified.',
     },
+    documents: {
+      title: 'Documents',
+      company: 'Company header',
+      companyHelp: 'Printed on quotes. English documents use the English name and address (the Chinese ones when empty).',
+      fields: {
+        name: 'Company name',
+        name_en: 'Company name (English)',
+        address: 'Address',
+        address_en: 'Address (English)',
+        phone: 'Phone',
+        tax_number: 'Tax number',
+      },
+      attachments: 'Attachments',
+      maxSizeMb: 'Largest attachment (MB)',
+      maxSizeHelp: '1 to 100 MB; larger files are refused',
+    },
     backups: {
       title: 'Backups',
       intro: 'Each backup is one file holding the whole database and the uploaded files, checked after writing. Keep copies on another machine too.',

@@ -447,6 +447,22 @@ const zhCN = {
       notWonDays: '领取后多少天未成交',
       rulesHelp: '已成交的客户不会被回收。满足任一条件的客户会被收回其负责人所在部门的公海，并通知负责人。',
     },
+    documents: {
+      title: '单据',
+      company: '公司抬头',
+      companyHelp: '打印在报价单上。英文单据使用英文名称和地址（未填写时使用中文）。',
+      fields: {
+        name: '公司名称',
+        name_en: '公司名称（英文）',
+        address: '地址',
+        address_en: '地址（英文）',
+        phone: '电话',
+        tax_number: '税号',
+      },
+      attachments: '附件',
+      maxSizeMb: '单个附件上限 (MB)',
+      maxSizeHelp: '1 到 100 MB；超过上限的文件会被拒绝',
+    },
     backups: {
       title: '备份',
       intro: '每个备份是一个文件，包含整个数据库和上传的文件，写入后会校验。请另外在其他机器上保留副本。',

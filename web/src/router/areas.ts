@@ -65,4 +65,5 @@ export const SETTINGS_PAGES = [
   { key: 'roles', view: () => import('@/views/settings/RolesPage.vue') },
   { key: 'pool', view: () => import('@/views/settings/PoolSettingsPage.vue') },
   { key: 'backups', view: () => import('@/views/settings/BackupsPage.vue') },
+  { key: 'documents', view: () => import('@/views/settings/DocumentSettingsPage.vue') },
 ] as const
