@@ -1,5 +1,6 @@
 /* demo.c - see demo.h.  Names are drawn from small Chinese and English lists. */
 #include "demo.h"
+#include "../sales/documents.h"
 #include "../sales/sales.h"
 #include "../../core/record.h"
 #include "../../util/clock.h"
@@ -175,6 +176,109 @@ static int make_products(ent_op *op)
 	return 0;
 }
 
+/* "YYYY-MM-DD" days from now (negative: ago). */
+static void date_in(int days, char out[16])
+{
+	char iso[32];
+	iso_days_ago(-days, 0, iso);
+	snprintf(out, 16, "%.10s", iso);
+}
+
+/* Quotes for opportunities well under way; for the won ones an accepted quote,
+ * a signed contract with a three-part payment plan, a first payment and an
+ * invoice request.  Deterministic without rnd(), so the rest of the demo
+ * stays as it was. */
+static int make_documents(ent_op *op)
+{
+	query_arg oargs[] = { { "filter[stage][in]", "proposal,negotiation,won" }, { "sort", "id" }, { "limit", "12" } };
+	query_arg pargs[] = { { "sort", "code" }, { "limit", "8" } };
+	json_t *opps = record_list_system(op, &opportunities_entity, oargs, 3);
+	json_t *prods = record_list_system(op, &products_entity, pargs, 2);
+	int rc = opps && prods ? 0 : -1;
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(opps, "data"), i, o) {
+		if (rc)
+			break;
+		json_t *pl = json_object_get(prods, "data");
+		json_t *p1 = json_array_get(pl, i % json_array_size(pl)), *p2 = json_array_get(pl, (i + 3) % json_array_size(pl));
+		char valid[16], signed_on[16], d1[16], d2[16], d3[16], paid[16];
+		date_in(30, valid);
+		json_t *lines = json_pack("[{s:O,s:s,s:s,s:s},{s:O,s:i,s:s,s:s},{s:s,s:s,s:s,s:{s:i,s:s},s:s}]",
+					  "product_id", json_object_get(p1, "id"), "quantity", i % 2 ? "2" : "1",
+					  "discount_percent", "5", "tax_rate_percent", "13",
+					  "product_id", json_object_get(p2, "id"), "quantity", 1 + (int)(i % 3),
+					  "discount_percent", "0", "tax_rate_percent", "13",
+					  "description", "安装调试及培训", "unit", "项", "quantity", "1", "unit_price",
+					  "amount", 800000, "currency", "CNY", "tax_rate_percent", "6");
+		json_t *q = record_create(op, &quotes_entity,
+					  json_pack("{s:O,s:O,s:s,s:o}", "opportunity_id", json_object_get(o, "id"), "title",
+						    json_object_get(o, "name"), "valid_until", valid, "lines", lines));
+		if (!q) {
+			rc = -1;
+			break;
+		}
+		const char *stage = json_string_value(json_object_get(o, "stage"));
+		int64_t qid = json_integer_value(json_object_get(q, "id"));
+		json_t *set = json_pack("{s:s}", "status", strcmp(stage, "won") ? "sent" : "accepted");
+		if (strcmp(stage, "proposal"))
+			rc = record_set_fields(op, &quotes_entity, qid, set, "update");
+		json_decref(set);
+		if (rc || strcmp(stage, "won")) {
+			json_decref(q);
+			continue;
+		}
+		/* the won ones: a signed contract, its plan, the first payment and an invoice request */
+		int64_t total = json_integer_value(json_object_get(json_object_get(q, "total"), "amount"));
+		int64_t a1 = total * 3 / 10, a2 = total * 6 / 10, a3 = total - a1 - a2;
+		date_in(-40, signed_on);
+		date_in(-10, d1);
+		date_in(60, d2);
+		date_in(180, d3);
+		date_in(-12, paid);
+		json_decref(q);
+		json_t *c = record_create(op, &contracts_entity,
+					  json_pack("{s:I,s:s,s:s,s:s}", "quote_id", (json_int_t)qid, "signed_on", signed_on,
+						    "start_on", signed_on, "customer_signatory", "总经理"));
+		if (!c) {
+			rc = -1;
+			break;
+		}
+		int64_t cid = json_integer_value(json_object_get(c, "id"));
+		json_decref(c);
+		json_t *plan = json_pack("{s:[{s:s,s:{s:I,s:s},s:s},{s:s,s:{s:I,s:s},s:s},{s:s,s:{s:I,s:s},s:s}]}",
+					 "installments", "due_on", d1, "amount", "amount", (json_int_t)a1, "currency", "CNY",
+					 "note", "预付款", "due_on", d2, "amount", "amount", (json_int_t)a2, "currency", "CNY",
+					 "note", "到货款", "due_on", d3, "amount", "amount", (json_int_t)a3, "currency", "CNY",
+					 "note", "质保金");
+		c = contract_set_plan(op, cid, plan);
+		json_decref(plan);
+		json_t *first = json_array_get(json_object_get(c, "installments"), 0);
+		json_t *pay = c && i % 2 == 0
+			? record_create(op, &payments_entity,
+					json_pack("{s:I,s:O,s:{s:I,s:s},s:s,s:s}", "contract_id", (json_int_t)cid,
+						  "installment_id", json_object_get(first, "id"), "amount", "amount",
+						  (json_int_t)a1, "currency", "CNY", "received_on", paid, "method",
+						  "bank_transfer"))
+			: json_object();
+		json_t *inv = pay ? record_create(op, &invoices_entity,
+						   json_pack("{s:I,s:s,s:{s:I,s:s},s:s,s:O,s:s}", "contract_id", (json_int_t)cid,
+							     "type", "vat_special", "amount", "amount", (json_int_t)a1,
+							     "currency", "CNY", "tax_rate_percent", "13", "buyer_title",
+							     json_object_get(json_object_get(c, "_labels"), "customer_id"),
+							     "buyer_tax_number", "91110108MA01DEMO0X"))
+				  : NULL;
+		if (!c || !pay || !inv)
+			rc = -1;
+		json_decref(c);
+		json_decref(pay);
+		json_decref(inv);
+	}
+	json_decref(opps);
+	json_decref(prods);
+	return rc;
+}
+
 int demo_fill(ent_op *op, int customers)
 {
 	if (op_begin(op))
@@ -184,6 +288,8 @@ int demo_fill(ent_op *op, int customers)
 		rc = make_customer(op, i);
 	if (!rc)
 		rc = make_leads(op, customers / 4);
+	if (!rc)
+		rc = make_documents(op);
 	if (rc) {
 		op_rollback(op);
 		return -1;
