@@ -236,3 +236,77 @@ test('a payment plan of three instalments, then a payment: received and outstand
   assert.equal(Number(await summary.locator(`${byTestId('summary-outstanding')} .value`).getAttribute('data-amount')), total - first)
   assert.deepEqual(session.problems, [])
 })
+
+test('revise a sent quote: a new version to edit, the old one listed and read-only', { timeout: 45_000 }, async () => {
+  const { page, api } = session
+  const quote = await api.post('/quotes', {
+    customer_id: customer.id,
+    currency: 'CNY',
+    lines: [{ description: '数控车床 改造', quantity: '1', unit_price: { amount: 5_000_000, currency: 'CNY' }, tax_rate_percent: '13' }],
+  })
+  const sent = await api.patch(`/quotes/${quote.id}`, { status: 'sent', version: quote.version })
+  await page.goto(`/quotes/${sent.id}`)
+  await page.click(byTestId('quote-revise'))
+  await confirmBox(page)
+  await page.waitForURL((url) => /\/quotes\/\d+$/.test(url.pathname) && url.pathname !== `/quotes/${sent.id}`)
+  const revisedId = Number(pathOf(page).split('/').pop())
+  const revised = await api.get(`/quotes/${revisedId}`)
+  assert.equal(revised.revision, 2)
+  assert.equal(revised.number, sent.number)
+  await page.locator(byTestId('quote-version')).getByText('第 2 版').waitFor()
+  const versions = page.locator(`${byTestId('quote-versions')} .el-table__body tr`)
+  await eventually(async () => (await versions.count()) === 2, { message: 'two versions listed' })
+
+  // The old version opens read-only and points to the latest.
+  await page.locator(byTestId('quote-version-link')).click()
+  await page.waitForURL((url) => url.pathname === `/quotes/${sent.id}`)
+  await page.locator(byTestId('quote-old-version')).waitFor()
+  assert.equal(await page.locator(byTestId('detail-edit')).count(), 0)
+  assert.equal(await page.locator(byTestId('quote-revise')).count(), 0)
+  await page.click(byTestId('quote-open-latest'))
+  await page.waitForURL((url) => url.pathname === `/quotes/${revisedId}`)
+
+  // The new version is a draft: its lines open in the editor, and a change is saved.
+  await page.click(byTestId('detail-edit'))
+  const dialog = page.locator(byTestId('record-form-dialog'))
+  const rows = dialog.locator(`${byTestId('lines-editor')} ${byTestId('line-row')}`)
+  await eventually(async () => (await rows.count()) === 1, { message: 'the line in the editor' })
+  await input(rows.first(), 'line-quantity').fill('2')
+  // 2 × ¥50,000.00 + 13 % = ¥113,000.00
+  await eventually(async () => minorOf(await textOf(dialog.locator(byTestId('lines-total')))) === 11_300_000, { message: 'live total' })
+  await page.click(byTestId('form-submit'))
+  await dialog.waitFor({ state: 'hidden' })
+  const saved = await api.get(`/quotes/${revisedId}`)
+  assert.deepEqual(saved.total, { amount: 11_300_000, currency: 'CNY' })
+  assert.equal(saved.lines[0].id, revised.lines[0].id, 'the line kept its id')
+  assert.equal((await api.get(`/quotes/${sent.id}`)).total.amount, 5_650_000, 'the old version did not change')
+})
+
+test('attachments on a record: upload with the name, a refused type explained, delete', { timeout: 45_000 }, async () => {
+  const { page, api } = session
+  await page.goto(`/customers/${customer.id}`)
+  await page.locator(`${byTestId('detail-tabs')} .el-tabs__item`, { hasText: '附件' }).click()
+  const widget = page.locator(byTestId('attachments'))
+  await widget.waitFor()
+
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n', 'latin1')
+  await widget.locator(byTestId('attachments-input')).setInputFiles({ name: '技术协议.pdf', mimeType: 'application/pdf', buffer: pdf })
+  await widget.locator(byTestId('attachment-link')).getByText('技术协议.pdf').waitFor()
+  const listed = (await api.get(`/customers/${customer.id}/attachments`)).data
+  assert.equal(listed.length, 1)
+  assert.equal(listed[0].name, '技术协议.pdf')
+  assert.equal(listed[0].size, pdf.length)
+
+  // A type off the allow-list: refused by the server, the reason shown, nothing stored.
+  await widget.locator(byTestId('attachments-input')).setInputFiles({ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\x90\x00') })
+  const problem = widget.locator(byTestId('attachments-error'))
+  await problem.waitFor()
+  assert.match(await textOf(problem), /setup\.exe/)
+  assert.equal((await api.get(`/customers/${customer.id}/attachments`)).data.length, 1)
+
+  await widget.locator(byTestId('attachment-delete')).first().click()
+  await confirmBox(page)
+  await eventually(async () => (await widget.locator(byTestId('attachment-link')).count()) === 0, { message: 'deleted' })
+  assert.equal((await api.get(`/customers/${customer.id}/attachments`)).data.length, 0)
+  assert.deepEqual(session.problems, [])
+})

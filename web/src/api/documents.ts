@@ -54,12 +54,13 @@ export function reviseQuote(id: number, changes: Record<string, unknown> = {}): 
   return http.post<EntityRecord>(`/quotes/${id}/revise`, changes)
 }
 
-/** Every version of the quote (those sharing its number), oldest first. */
+/** Every version of the quote (those sharing its number), in no particular order. */
 export function quoteVersions(quote: EntityRecord): Promise<ListResult<EntityRecord>> {
   if (typeof quote.number !== 'string' || quote.number === '') {
     return Promise.resolve({ data: [quote], total: 1, limit: 1, offset: 0 })
   }
-  return listRecords('quotes', { filters: [{ field: 'number', value: quote.number }], sort: 'revision', limit: 100 })
+  // revision is not sortable on the server: the caller orders them.
+  return listRecords('quotes', { filters: [{ field: 'number', value: quote.number }], limit: 100 })
 }
 
 /** The PDF: inline for the preview, as a download otherwise. */

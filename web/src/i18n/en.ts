@@ -143,6 +143,8 @@ const en: MessageSchema = {
       follow_up: 'follow-up moved the dates',
       attachment_add: 'added an attachment',
       attachment_delete: 'deleted an attachment',
+      revise: 'revised as a new version',
+      won: 'won with a signed contract',
     },
     unknownUser: 'System',
     changed: '{field}:',
@@ -575,6 +577,9 @@ const en: MessageSchema = {
       invoices: 'Invoices',
       requestInvoice: 'Request an invoice',
       invoiced: 'Invoiced',
+      winOffer: 'The contract is signed; the opportunity “{name}” is still open.',
+      winAction: 'Mark the opportunity won',
+      won: 'The opportunity is marked won',
     },
     order: {
       paymentStatus: {

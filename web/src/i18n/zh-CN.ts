@@ -141,6 +141,8 @@ const zhCN = {
       follow_up: '跟进更新了日期',
       attachment_add: '添加了附件',
       attachment_delete: '删除了附件',
+      revise: '修订为新版本',
+      won: '合同签订，商机赢单',
     },
     unknownUser: '系统',
     changed: '{field}：',
@@ -573,6 +575,9 @@ const zhCN = {
       invoices: '发票',
       requestInvoice: '申请开票',
       invoiced: '已开票',
+      winOffer: '合同已签订，商机“{name}”还未赢单。',
+      winAction: '将商机标记为赢单',
+      won: '商机已标记为赢单',
     },
     order: {
       paymentStatus: {
