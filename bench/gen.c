@@ -7,6 +7,8 @@
  *               [--fts trigger|rebuild] [--indexes keep|defer]
  *   rapport-gen --data DIR --sql "SELECT ..." [--repeat N]    rows, tab-separated
  *   rapport-gen --data DIR --exec "DELETE ...; ..."            no results
+ *   rapport-gen --data DIR --to-postgres URL    copy DIR's database into the PostgreSQL
+ *               database at URL (fresh from rapport init) with COPY: gen_pg.c
  *
  * The database is opened exactly as the server opens it (same schema derived
  * from the declarations, same bigram tokenizer), so FTS queries and EXPLAIN
@@ -22,6 +24,7 @@
  * indexes.  The load rate of each table and step goes to standard output and
  * to DIR/bench-gen.txt.
  */
+#include "gen_pg.h"
 #include "../src/cmd/cmd.h"
 #include "../src/core/auth.h"
 #include "../src/db/db.h"
@@ -1086,7 +1089,8 @@ static void usage(void)
 		"                   [--activities N] [--seed N] [--batch N] [--fts trigger|rebuild]\n"
 		"                   [--indexes keep|defer]\n"
 		"       rapport-gen --data DIR --sql SQL [--repeat N]   (rows tab-separated; timing on stderr)\n"
-		"       rapport-gen --data DIR --exec SQL\n");
+		"       rapport-gen --data DIR --exec SQL\n"
+		"       rapport-gen --data DIR --to-postgres URL   (copy into PostgreSQL with COPY)\n");
 }
 
 int main(int argc, char **argv)
@@ -1094,7 +1098,7 @@ int main(int argc, char **argv)
 	opts o = { .users = 50, .customers = 10000, .contacts = 20000, .opportunities = 5000,
 		   .activities = 50000, .batch = 50000, .seed = 20261128, .fts_rebuild = true,
 		   .defer_indexes = true };
-	const char *sql = NULL, *exec = NULL;
+	const char *sql = NULL, *exec = NULL, *to_pg = NULL;
 	int repeat = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1131,6 +1135,8 @@ int main(int argc, char **argv)
 			sql = v;
 		else if (!strcmp(a, "--exec"))
 			exec = v;
+		else if (!strcmp(a, "--to-postgres"))
+			to_pg = v;
 		else if (!strcmp(a, "--repeat"))
 			repeat = (int)count_arg(a, v);
 		else {
@@ -1147,9 +1153,19 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd_opts co = { .data = o.data };
-	if (cmd_open_data(&co, !sql && !exec))
+	if (cmd_open_data(&co, !sql && !exec && !to_pg))
 		return 1;
 	db *d = db_thread();
+	if (to_pg) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/bench-gen-postgres.txt", o.data);
+		FILE *report = fopen(path, "w");
+		int rc = gen_pg_copy(d, to_pg, report);
+		if (report)
+			fclose(report);
+		db_thread_close();
+		return rc ? 1 : 0;
+	}
 	if (sql || exec) {
 		if (exec && db_exec(d, exec)) {
 			fprintf(stderr, "rapport-gen: %s\n", db_errmsg(d));

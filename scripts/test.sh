@@ -16,6 +16,7 @@ step() {
 }
 step "clang build" make --no-print-directory clang-check
 step "unit tests" make --no-print-directory test-unit
+step "fuzz corpus replay" make --no-print-directory test-fuzz
 export RAPPORT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pgdir")
 step "API tests on SQLite" make --no-print-directory test-api
 step "API tests on PostgreSQL" make --no-print-directory test-api-pg

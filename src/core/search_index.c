@@ -42,20 +42,17 @@ static void grams_array(const char *text, size_t n, buf *out)
 	buf_free(&seen);
 }
 
-int search_reindex(ent_op *op, const entity_def *e, int64_t id, json_t *rec)
+void search_index_values(const entity_def *e, json_t *rec, buf *text, buf *grams)
 {
-	if (!search_index_needed(op->db, e))
-		return 0;
-	buf text = BUF_INIT, grams = BUF_INIT;
 	for (const field_def *f = e->fields; f->name; f++) {
 		const char *v = json_string_value(json_object_get(rec, f->name));
 		if (!(f->flags & F_SEARCH))
 			continue;
-		buf_addc(&text, '|');
+		buf_addc(text, '|');
 		if (v)
-			bigram_normalize(v, strlen(v), &text);
+			bigram_normalize(v, strlen(v), text);
 	}
-	buf_addc(&text, '|');
+	buf_addc(text, '|');
 	/* bigrams per field, so none spans two fields */
 	buf all = BUF_INIT;
 	for (const field_def *f = e->fields; f->name; f++) {
@@ -68,8 +65,16 @@ int search_reindex(ent_op *op, const entity_def *e, int64_t id, json_t *rec)
 			buf_free(&one);
 		}
 	}
-	buf_addf(&grams, "{%s}", buf_str(&all));
+	buf_addf(grams, "{%s}", buf_str(&all));
 	buf_free(&all);
+}
+
+int search_reindex(ent_op *op, const entity_def *e, int64_t id, json_t *rec)
+{
+	if (!search_index_needed(op->db, e))
+		return 0;
+	buf text = BUF_INIT, grams = BUF_INIT;
+	search_index_values(e, rec, &text, &grams);
 	sqlb q = SQLB_INIT;
 	sqlb_addf(&q, "UPDATE %s SET search_text = ", e->name);
 	sqlb_text(&q, buf_str(&text));

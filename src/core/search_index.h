@@ -12,8 +12,12 @@
 
 #include "entity.h"
 #include "sqlb.h"
+#include "../util/buf.h"
 
 bool search_index_needed(db *d, const entity_def *e);
+/* The two column values for rec: search_text and search_grams (an array
+ * literal, '{"ab","bc"}'), appended to text and grams.  Bulk loaders use it. */
+void search_index_values(const entity_def *e, json_t *rec, buf *text, buf *grams);
 /* Rewrites the search columns of record id from rec (its current values). */
 int search_reindex(ent_op *op, const entity_def *e, int64_t id, json_t *rec);
 /* Appends " AND ..." matching every word of text (2+ word characters each)

@@ -10,7 +10,7 @@
 /* A thread that saw no request start or end for this long was idle. */
 #define IDLE_GAP_US 2000
 
-static int64_t queue_budget_us = 1000 * 1000;
+static int64_t queue_budget_us = 3000 * 1000;
 static int max_connections = 1024;
 static int slow_queue_max = 64;
 
@@ -37,7 +37,7 @@ static long env_long(const char *name, long def, long min, long max)
 
 void overload_configure(void)
 {
-	queue_budget_us = env_long("RAPPORT_QUEUE_MS", 1000, 1, 600000) * 1000;
+	queue_budget_us = env_long("RAPPORT_QUEUE_MS", 3000, 1, 600000) * 1000;
 	max_connections = (int)env_long("RAPPORT_MAX_CONNECTIONS", 1024, 1, 1000000);
 	slow_queue_max = (int)env_long("RAPPORT_SLOW_QUEUE_MAX", 64, 1, 100000);
 }

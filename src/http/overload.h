@@ -18,7 +18,8 @@
  * A closed-loop benchmark at full speed keeps the estimate at milliseconds.
  *
  * Settings (environment, read once by overload_configure):
- *   RAPPORT_QUEUE_MS=1000          the queue budget
+ *   RAPPORT_QUEUE_MS=3000          the queue budget (a browser waits longer; a
+ *                                  proxy's timeout is usually 30-60 s)
  *   RAPPORT_MAX_CONNECTIONS=1024   open connections past which requests are refused
  *   RAPPORT_SLOW_QUEUE_MAX=64      password-hashing requests waiting for a worker
  */
