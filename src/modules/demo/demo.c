@@ -211,7 +211,7 @@ static int make_documents(ent_op *op)
 					  "discount_percent", "0", "tax_rate_percent", "13",
 					  "description", "安装调试及培训", "unit", "项", "quantity", "1", "unit_price",
 					  "amount", 800000, "currency", "CNY", "tax_rate_percent", "6");
-		json_t *q = record_create(op, &quotes_entity,
+		json_t *q = create(op, &quotes_entity,
 					  json_pack("{s:O,s:O,s:s,s:o}", "opportunity_id", json_object_get(o, "id"), "title",
 						    json_object_get(o, "name"), "valid_until", valid, "lines", lines));
 		if (!q) {
@@ -237,7 +237,7 @@ static int make_documents(ent_op *op)
 		date_in(180, d3);
 		date_in(-12, paid);
 		json_decref(q);
-		json_t *c = record_create(op, &contracts_entity,
+		json_t *c = create(op, &contracts_entity,
 					  json_pack("{s:I,s:s,s:s,s:s}", "quote_id", (json_int_t)qid, "signed_on", signed_on,
 						    "start_on", signed_on, "customer_signatory", "总经理"));
 		if (!c) {
@@ -255,13 +255,13 @@ static int make_documents(ent_op *op)
 		json_decref(plan);
 		json_t *first = json_array_get(json_object_get(c, "installments"), 0);
 		json_t *pay = c && i % 2 == 0
-			? record_create(op, &payments_entity,
+			? create(op, &payments_entity,
 					json_pack("{s:I,s:O,s:{s:I,s:s},s:s,s:s}", "contract_id", (json_int_t)cid,
 						  "installment_id", json_object_get(first, "id"), "amount", "amount",
 						  (json_int_t)a1, "currency", "CNY", "received_on", paid, "method",
 						  "bank_transfer"))
 			: json_object();
-		json_t *inv = pay ? record_create(op, &invoices_entity,
+		json_t *inv = pay ? create(op, &invoices_entity,
 						   json_pack("{s:I,s:s,s:{s:I,s:s},s:s,s:O,s:s}", "contract_id", (json_int_t)cid,
 							     "type", "vat_special", "amount", "amount", (json_int_t)a1,
 							     "currency", "CNY", "tax_rate_percent", "13", "buyer_title",
