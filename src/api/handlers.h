@@ -72,6 +72,10 @@ int api_attachment_download(api_ctx *c);
 int api_attachment_delete(api_ctx *c);
 int api_attachment_settings_get(api_ctx *c);
 int api_attachment_settings_put(api_ctx *c);
+/* quote_pdf_api.c */
+int api_quote_pdf(api_ctx *c);
+int api_company_settings_get(api_ctx *c);
+int api_company_settings_put(api_ctx *c);
 /* backup_api.c */
 int api_backups_list(api_ctx *c);
 int api_backups_run(api_ctx *c);

@@ -76,6 +76,10 @@ const api_route api_routes[] = {
 	{ API_DELETE, "/api/attachments/:id", api_attachment_delete, 0 },
 	{ API_GET, "/api/settings/attachments", api_attachment_settings_get, 0 },
 	{ API_PUT, "/api/settings/attachments", api_attachment_settings_put, 0 },
+	/* the printed quote (rendering takes tens of ms: off the connection threads) */
+	{ API_GET, "/api/quotes/:id/pdf", api_quote_pdf, ROUTE_SLOW },
+	{ API_GET, "/api/settings/company", api_company_settings_get, 0 },
+	{ API_PUT, "/api/settings/company", api_company_settings_put, 0 },
 };
 
 const int api_routes_count = (int)(sizeof(api_routes) / sizeof(api_routes[0]));
