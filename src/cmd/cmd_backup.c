@@ -127,6 +127,11 @@ static int swap_sqlite(const char *data, const char *tmp)
 		if (*p == ':' || *p == '.')
 			*p = '-';
 	snprintf(prev, sizeof(prev), "%s/restore-previous-%.19s-%d", data, stamp, (int)getpid());
+	char err[256];
+	if (exists(path_in(a, data, "rapport.db")) && db_sqlite_close_out(a, err, sizeof(err))) {
+		fprintf(stderr, "rapport: cannot restore: %s; nothing was changed\n", err);
+		return -1;
+	}
 	bool had = exists(path_in(a, data, "rapport.db")) || exists(path_in(b, data, "uploads"));
 	if (had && mkdir(prev, 0700)) {
 		fprintf(stderr, "rapport: cannot make %s: %s; nothing was changed\n", prev, strerror(errno));

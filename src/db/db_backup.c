@@ -88,3 +88,26 @@ out:
 	sqlite3_close(h);
 	return rc;
 }
+
+int db_sqlite_close_out(const char *path, char *err, size_t n)
+{
+	sqlite3 *h = NULL;
+	char *mode = NULL;
+	int rc = -1;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fail(h, "cannot open the current database", err, n);
+		goto out;
+	}
+	sqlite3_busy_timeout(h, 2000);
+	/* every connection to a WAL database holds a shared lock: leaving WAL needs them all gone */
+	if (sqlite3_exec(h, "PRAGMA journal_mode=DELETE", first_row, &mode, NULL) != SQLITE_OK ||
+	    !mode || sqlite3_stricmp(mode, "delete")) {
+		snprintf(err, n, "the current database is in use (is rapport serve running on this folder? stop it first)");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_free(mode);
+	sqlite3_close(h);
+	return rc;
+}

@@ -17,4 +17,10 @@ int db_sqlite_snapshot(const char *src, const char *dst, char *err, size_t n);
  * with the first problem in err. */
 int db_sqlite_integrity(const char *path, char *err, size_t n);
 
+/* Takes the database at path out of WAL mode (journal_mode=DELETE), which
+ * SQLite allows only when no other connection has it open: -1 with a message
+ * in err while a server still uses it.  Afterwards the file stands alone
+ * (nothing left in a -wal beside it), ready to be moved. */
+int db_sqlite_close_out(const char *path, char *err, size_t n);
+
 #endif

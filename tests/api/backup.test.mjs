@@ -178,6 +178,24 @@ describe('backup and restore', () => {
     }
     assert.equal(await state(target, env), before, 'the data is as it was')
     if (BACKEND === 'sqlite') assert.equal(await integrity(path.join(target, 'rapport.db')), 'ok')
+    // a good file over existing data: done, and on SQLite the previous files are kept aside
+    await ok(['restore', '--data', target, good], env)
+    assert.equal(await state(target, env), before)
+    if (BACKEND === 'sqlite') {
+      const kept = (await readdir(target)).filter((f) => f.startsWith('restore-previous-'))
+      assert.equal(kept.length, 1)
+      assert.equal(await integrity(path.join(target, kept[0], 'rapport.db')), 'ok')
+    }
+  })
+
+  it('refuses to restore a SQLite folder while its server runs', { skip: BACKEND !== 'sqlite' && 'SQLite only' }, async () => {
+    const before = await listAll(server, admin, 'customers')
+    const r = await runCli(['restore', '--data', server.dataDir, good], { env: server.env })
+    assert.notEqual(r.code, 0, r.stdout)
+    assert.match(r.stderr, /^rapport: cannot restore: the current database is in use \(is rapport serve running on this folder\? stop it first\); nothing was changed\n$/m)
+    assert.equal(r.stdout, '')
+    assert.deepEqual(await listAll(server, admin, 'customers'), before)
+    assert.ok(!(await readdir(server.dataDir)).some((f) => f.startsWith('restore-previous') || f.startsWith('.restore')))
   })
 
   it('admins list, run, download and schedule backups; others get 403', async () => {
