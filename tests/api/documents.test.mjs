@@ -160,6 +160,9 @@ describe('quotes', () => {
     const other = await must(call(admin, 'POST', '/api/customers', { name: '上海别家有限公司' }), 201)
     const mismatch = await call(admin, 'POST', '/api/quotes', { customer_id: other.id, opportunity_id: fx.opportunity.id })
     refused(mismatch, 422, 'validation_failed', { opportunity_id: 'customer_mismatch' })
+    const draft = await must(call(admin, 'POST', '/api/quotes', { customer_id: fx.customer.id, opportunity_id: fx.opportunity.id }), 201)
+    refused(await call(admin, 'PATCH', `/api/quotes/${draft.id}`, { version: draft.version, customer_id: other.id }), 422, 'validation_failed', { opportunity_id: 'customer_mismatch' })
+    await must(call(admin, 'DELETE', `/api/quotes/${draft.id}`), 204)
     const afterList = await get(s.rep1, `/api/quotes?filter[customer_id]=${fx.customer.id}`)
     assert.equal(afterList.total, before.total, 'nothing was added')
   })
@@ -265,6 +268,8 @@ describe('contracts, payment plans, payments, invoices', () => {
     refused(await call(s.rep1, 'POST', '/api/contracts', { customer_id: fx.customer.id, status: 'signed', amount: cny(AMOUNT) }), 422, 'validation_failed', { signed_on: 'required' })
     refused(await call(s.rep1, 'POST', '/api/contracts', { customer_id: fx.customer.id, amount: cny(AMOUNT), start_on: '2027-01-01', end_on: '2026-01-01' }), 422, 'validation_failed', { end_on: 'before_start' })
     refused(await call(s.rep1, 'POST', '/api/contracts', { quote_id: fx.quote1.id }), 422, 'validation_failed', { quote_id: 'not_accepted' })
+    refused(await call(s.rep1, 'POST', '/api/contracts', { customer_id: fx.customer.id, amount: cny(0) }), 422, 'validation_failed', { amount: 'invalid_amount' })
+    refused(await call(s.rep1, 'POST', '/api/contracts', { customer_id: fx.customer.id }), 422, 'validation_failed', { amount: 'required' })
     const c = await must(call(s.rep1, 'POST', '/api/contracts', {
       customer_id: fx.customer.id, opportunity_id: fx.opportunity.id, quote_id: fx.quote2.id, order_id: fx.order.id,
       amount: cny(AMOUNT), signed_on: '2026-11-01', start_on: '2026-11-01', end_on: '2027-12-31',
@@ -411,6 +416,9 @@ describe('contracts, payment plans, payments, invoices', () => {
     assert.equal(inv.status, 'requested')
     assert.equal(inv.customer_id, fx.customer.id)
     assert.deepEqual(inv.tax, cny(Number(divRound(600_000n * 130000n, 1130000n))), 'tax included: amount x 13 / 113')
+    refused(await call(s.rep1, 'POST', '/api/invoices', { contract_id: id, amount: cny(100), tax: cny(101), buyer_title: 'x' }), 422, 'validation_failed', { tax: 'invalid_amount' })
+    refused(await call(s.rep1, 'POST', '/api/invoices', { contract_id: id, amount: cny(100), buyer_title: 'x', type: 'paper' }), 422, 'validation_failed', { type: 'invalid_option' })
+    refused(await call(s.rep1, 'POST', '/api/invoices', { contract_id: id, amount: cny(100) }), 422, 'validation_failed', { buyer_title: 'required' })
     const over = await call(s.rep1, 'POST', '/api/invoices', { contract_id: id, amount: cny(400_001), buyer_title: '北京华夏机械有限公司' })
     const err = refused(over, 422, 'validation_failed', { amount: 'over_invoicing' })
     assert.deepEqual(err.invoiced, cny(600_000))

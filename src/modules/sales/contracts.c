@@ -186,6 +186,11 @@ static int check_plan(hook_ctx *h, json_t *items, json_t *amount, json_t *receiv
 
 static int check_dates(hook_ctx *h, json_t *patch, json_t *old)
 {
+	int64_t amount;
+	const char *cur;
+	json_t *a = json_object_get(patch, "amount");
+	if (a && !json_is_null(a) && doc_money(a, &amount, &cur) && amount <= 0)
+		return hook_field_error(h, "amount", "invalid_amount");
 	const char *st = json_string_value(after(patch, old, "status"));
 	json_t *signed_on = after(patch, old, "signed_on");
 	if (st && strcmp(st, "draft") && !json_is_string(signed_on))

@@ -126,6 +126,19 @@ static int check(hook_ctx *h, json_t *rec, json_t *old)
 		__int128 tax = money_div_round((__int128)amount * r, (__int128)100 * PCT_SCALE + r);
 		json_object_set_new(rec, "tax", doc_money_json((int64_t)tax, cur));
 	}
+	int64_t tax = 0;
+	const char *tcur = NULL;
+	json_t *tv = after(rec, old, "tax");
+	if (!blank(tv)) {
+		if (!doc_money(tv, &tax, &tcur) || tax < 0 || tax > amount) {
+			rc = hook_field_error(h, "tax", "invalid_amount");
+			goto out;
+		}
+		if (tcur && strcmp(tcur, cur)) {
+			rc = hook_field_error(h, "tax", "currency_mismatch");
+			goto out;
+		}
+	}
 	const char *st = json_string_value(after(rec, old, "status"));
 	if (st && !strcmp(st, "void")) {
 		rc = 0;

@@ -169,8 +169,19 @@ static int before_update(hook_ctx *h, json_t *old, json_t *patch)
 		json_decref(errs);
 		return 0;
 	}
-	if (json_object_get(patch, "opportunity_id") && check_parties(h, patch, old))
-		return -1;
+	if (json_object_get(patch, "opportunity_id") || json_object_get(patch, "customer_id")) {
+		/* the pair as it will be: the patch's members over the old ones */
+		json_t *pair = json_object();
+		for (int i = 0; i < 2; i++) {
+			const char *k = i ? "opportunity_id" : "customer_id";
+			json_t *v = json_object_get(patch, k);
+			json_object_set(pair, k, v ? v : json_object_get(old, k));
+		}
+		int rc = check_parties(h, pair, NULL);
+		json_decref(pair);
+		if (rc)
+			return -1;
+	}
 	json_t *cur = json_object_get(patch, "currency");
 	if (cur && !doc_currency_ok(json_string_value(cur)))
 		return hook_field_error(h, "currency", "invalid_currency");
