@@ -1,5 +1,6 @@
 /* api.c - see api.h: request pipeline and reply helpers shared by all handlers. */
 #include "api.h"
+#include "json_out.h"
 #include "../core/acl.h"
 #include "../util/log.h"
 #include "../util/utf8.h"
@@ -10,12 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int dump_to_buf(const char *data, size_t size, void *b)
-{
-	buf_add(b, data, size);
-	return 0;
-}
 
 /* A JSON or empty reply replaces a file chosen before (a handler that failed late). */
 static void drop_file(api_ctx *c)
@@ -33,7 +28,8 @@ int api_reply_json(api_ctx *c, int status, json_t *j)
 	buf_reset(&c->out);
 	c->status = status;
 	c->content_type = "application/json; charset=utf-8";
-	json_dump_callback(j, dump_to_buf, &c->out, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+	if (j)
+		json_out(&c->out, j); /* what json_dump_callback wrote, without its per-object cost */
 	json_decref(j);
 	return status;
 }

@@ -31,25 +31,35 @@ static int split(const char *path, seg *out, int max)
 }
 
 /* Score of a pattern against the path segments, or -1 when it does not match.
- * A literal segment at position i is worth more than any later ones. */
+ * A literal segment at position i is worth more than any later ones.  The
+ * pattern is walked in place (no split): most patterns fail on their first
+ * literal segments, and every request scores every route twice. */
 static long score(const char *pattern, const seg *path, int npath)
 {
-	seg pat[MAX_SEGMENTS];
-	int npat = split(pattern, pat, MAX_SEGMENTS);
-	if (npat != npath)
-		return -1;
+	const char *p = pattern;
 	long s = 0;
-	for (int i = 0; i < npat; i++) {
-		if (pat[i].n && pat[i].p[0] == ':') {
+	int i = 0;
+	if (*p != '/')
+		return -1;
+	while (*p) {
+		p++; /* skip '/' */
+		const char *start = p;
+		while (*p && *p != '/')
+			p++;
+		size_t n = (size_t)(p - start);
+		if (i == npath || i == MAX_SEGMENTS)
+			return -1;
+		if (n && start[0] == ':') {
 			if (path[i].n == 0)
 				return -1;
-			continue;
-		}
-		if (pat[i].n != path[i].n || memcmp(pat[i].p, path[i].p, pat[i].n))
+		} else if (n != path[i].n || memcmp(start, path[i].p, n)) {
 			return -1;
-		s |= 1L << (MAX_SEGMENTS - i);
+		} else {
+			s |= 1L << (MAX_SEGMENTS - i);
+		}
+		i++;
 	}
-	return s;
+	return i == npath ? s : -1;
 }
 
 static void bind_params(const char *pattern, const seg *path, api_ctx *c)
@@ -71,27 +81,25 @@ const api_route *router_match(const api_route *routes, int n, api_ctx *c, int *s
 	seg path[MAX_SEGMENTS];
 	int npath = split(c->path, path, MAX_SEGMENTS);
 	const api_route *best = NULL;
-	long best_score = -1, best_any = -1;
+	long best_any = -1;
 	*allowed = 0;
 	if (npath < 0) {
 		*status = 404;
 		return NULL;
 	}
-	/* the best-matching path decides; among equal paths, the method */
+	/* the best-matching path decides; among equal paths, the method (one pass) */
 	for (int i = 0; i < n; i++) {
 		long s = score(routes[i].pattern, path, npath);
-		if (s > best_any)
-			best_any = s;
-	}
-	for (int i = 0; i < n && best_any >= 0; i++) {
-		long s = score(routes[i].pattern, path, npath);
-		if (s != best_any)
+		if (s < 0 || s < best_any)
 			continue;
-		*allowed |= routes[i].methods;
-		if ((routes[i].methods & c->method) && s > best_score) {
-			best = &routes[i];
-			best_score = s;
+		if (s > best_any) {
+			best_any = s;
+			*allowed = 0;
+			best = NULL;
 		}
+		*allowed |= routes[i].methods;
+		if ((routes[i].methods & c->method) && !best)
+			best = &routes[i];
 	}
 	if (!best) {
 		*status = best_any < 0 ? 404 : 405;
