@@ -296,6 +296,7 @@ int gen_pg_copy(db *src, const char *url, FILE *report)
 			if (report)
 				fprintf(report, "postgres %-20s %10lld rows %8.1f s %10.0f rows/s\n", tables[i],
 					(long long)rows, secs, rows / (secs > 0 ? secs : 1e-9));
+			fflush(stdout); /* progress, also through a pipe */
 		}
 		if (pg_has_column(pg, tables[i], "id")) {
 			char sql[512];

@@ -10,7 +10,8 @@
 #        tests/fuzz/replay.c as main, and replays every corpus file once.
 #
 # A new target is one file, tests/fuzz/fuzz_NAME.c (see fuzz.h), and a seed folder
-# tests/fuzz/corpus/NAME/ with a few inputs; nothing here needs to change.
+# tests/fuzz/corpus/NAME/ with a few inputs (tests/fuzz/NAME.dict, libFuzzer's dictionary
+# format, is used when present); nothing here needs to change.
 
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
@@ -51,6 +52,7 @@ fuzz-run: fuzz-build
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(BUILD)/fuzzer/$$t -max_total_time=$(FUZZ_SECONDS) -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
 			-print_final_stats=1 -artifact_prefix=$(BUILD)/crash-$$t- \
+			$$( [ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict ) \
 			$(BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>$(BUILD)/fuzz-$$t.log \
 			|| { tail -60 $(BUILD)/fuzz-$$t.log; echo "== fuzz $$t: CRASH (input in $(BUILD)/crash-$$t-*)"; exit 1; }; \
 		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|cov:' $(BUILD)/fuzz-$$t.log | tail -3; \
