@@ -547,7 +547,7 @@ const en: MessageSchema = {
       createContract: 'Create contract',
     },
     contract: {
-      figures: 'Payments',
+      figures: 'Payment status',
       amount: 'Contract amount',
       received: 'Received',
       outstanding: 'Outstanding',
@@ -612,7 +612,7 @@ const en: MessageSchema = {
       outstanding: 'Outstanding balance',
       received: 'Received',
       invoiced: 'Invoiced',
-      count: '{count} records',
+      count: 'no records | {count} record | {count} records',
       total: 'Total {amount}',
       mixed: 'Several currencies',
     },
