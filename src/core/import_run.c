@@ -73,7 +73,7 @@ static int save_progress(run *r, const char *status, const char *message)
 	now_iso(now);
 	s = db_prepare(d, "UPDATE imports SET processed = ?, created = ?, updated = ?, skipped = ?, failed = ?, "
 			  "updated_at = ?, status = coalesce(?, status), message = coalesce(?, message), "
-			  "finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE ? END WHERE id = ?");
+			  "finished_at = CASE WHEN ? = 1 THEN ? ELSE finished_at END WHERE id = ?");
 	int rc = -1;
 	if (s) {
 		db_bind_int(s, 1, r->c.processed);
@@ -84,7 +84,7 @@ static int save_progress(run *r, const char *status, const char *message)
 		db_bind_str(s, 6, now);
 		db_bind_str(s, 7, status);
 		db_bind_str(s, 8, message);
-		db_bind_str(s, 9, status);
+		db_bind_int(s, 9, status != NULL); /* PostgreSQL cannot type "? IS NULL" */
 		db_bind_str(s, 10, now);
 		db_bind_int(s, 11, r->id);
 		rc = db_step(s) == DB_DONE ? 0 : -1;
