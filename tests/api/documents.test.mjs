@@ -462,8 +462,24 @@ describe('contracts, payment plans, payments, invoices', () => {
     assert.deepEqual(os.lifetime_value, cny(AMOUNT))
     const rel = await get(s.rep1, `/api/customers/${fx.customer.id}/payments`)
     assert.equal(rel.total, 3)
+    assert.equal((await get(s.rep1, `/api/opportunities/${fx.opportunity.id}/payments`)).total, 3)
+    assert.equal((await get(s.rep1, `/api/opportunities/${fx.opportunity.id}/invoices`)).total, 3)
     const qrel = await get(s.rep1, `/api/opportunities/${fx.opportunity.id}/quotes`)
     assert.equal(qrel.total, 2, 'both versions are listed')
+  })
+})
+
+describe('concurrent payments', () => {
+  it('never add up to more than the contract amount', async () => {
+    const c = await must(call(s.rep1, 'POST', '/api/contracts', { customer_id: fx.customer.id, amount: cny(1000), signed_on: '2026-11-01' }), 201)
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+      call(i % 2 ? s.fin : s.rep1, 'POST', '/api/payments', { contract_id: c.id, amount: cny(300), received_on: '2026-11-28' })))
+    const statuses = results.map((r) => r.status).sort()
+    assert.deepEqual(statuses.filter((x) => x === 201).length, 3, statuses.join(','))
+    for (const r of results) if (r.status !== 201) refused(r, 422, 'validation_failed', { amount: 'over_payment' })
+    const after = await get(s.rep1, `/api/contracts/${c.id}`)
+    assert.deepEqual(after.received, cny(900))
+    assert.deepEqual(after.outstanding, cny(100))
   })
 })
 

@@ -425,7 +425,7 @@ describe('GET /api/meta', () => {
     assert.deepEqual(rels('contacts'), ['activities:activities.contact_id'])
     assert.deepEqual(rels('leads'), ['activities:activities.lead_id'])
     assert.deepEqual(rels('opportunities'), ['activities:activities.opportunity_id', 'quotes:quotes.opportunity_id', 'orders:orders.opportunity_id',
-      'contracts:contracts.opportunity_id'])
+      'contracts:contracts.opportunity_id', 'payments:payments.opportunity_id', 'invoices:invoices.opportunity_id'])
     assert.deepEqual(rels('departments'), ['children:departments.parent_id'])
     assert.deepEqual(rels('products'), [])
     const rel = meta.entities.find((x) => x.name === 'customers').relations[0]

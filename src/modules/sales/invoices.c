@@ -28,6 +28,7 @@ static const enum_option statuses[] = {
 static const field_def fields[] = {
 	{ "contract_id", FT_REF, { "合同", "Contract" }, F_REQUIRED | F_LIST, .ref = "contracts" },
 	{ "customer_id", FT_REF, { "客户", "Customer" }, F_READONLY | F_LIST, .ref = "customers" },
+	{ "opportunity_id", FT_REF, { "商机", "Opportunity" }, F_READONLY | F_INDEX, .ref = "opportunities" },
 	{ "payment_id", FT_REF, { "回款", "Payment" }, 0, .ref = "payments" },
 	{ "type", FT_ENUM, { "发票类型", "Type" }, F_REQUIRED | F_LIST, .options = types, .def = "\"vat_normal\"" },
 	{ "number", FT_TEXT, { "发票号码", "Invoice number" }, F_SEARCH | F_SORT | F_LIST, .max_len = 50 },
@@ -81,6 +82,7 @@ static int check(hook_ctx *h, json_t *rec, json_t *old)
 	const char *cur = NULL, *icur = NULL;
 	doc_money(json_object_get(c, "amount"), &total, &cur);
 	json_object_set(rec, "customer_id", json_object_get(c, "customer_id"));
+	json_object_set(rec, "opportunity_id", json_object_get(c, "opportunity_id"));
 	const char *type = json_string_value(after(rec, old, "type"));
 	if (type && !strcmp(type, "vat_special") && blank(after(rec, old, "buyer_tax_number"))) {
 		rc = hook_field_error(h, "buyer_tax_number", "required");

@@ -27,6 +27,8 @@ static const relation_def relations[] = {
 	{ "quotes", "quotes", "opportunity_id", { "报价单", "Quotes" } },
 	{ "orders", "orders", "opportunity_id", { "订单", "Orders" } },
 	{ "contracts", "contracts", "opportunity_id", { "合同", "Contracts" } },
+	{ "payments", "payments", "opportunity_id", { "回款", "Payments" } },
+	{ "invoices", "invoices", "opportunity_id", { "发票", "Invoices" } },
 	{ NULL },
 };
 

@@ -45,6 +45,7 @@ static const enum_option methods[] = {
 static const field_def fields[] = {
 	{ "contract_id", FT_REF, { "合同", "Contract" }, F_REQUIRED | F_LIST, .ref = "contracts" },
 	{ "customer_id", FT_REF, { "客户", "Customer" }, F_READONLY | F_LIST, .ref = "customers" },
+	{ "opportunity_id", FT_REF, { "商机", "Opportunity" }, F_READONLY | F_INDEX, .ref = "opportunities" },
 	{ "installment_id", FT_INT, { "回款计划期次", "Instalment" }, 0 },
 	{ "amount", FT_MONEY, { "回款金额", "Amount" }, F_REQUIRED | F_SORT | F_LIST },
 	{ "received_on", FT_DATE, { "回款日期", "Received on" }, F_REQUIRED | F_SORT | F_LIST },
@@ -121,6 +122,7 @@ static int before_create(hook_ctx *h, json_t *rec)
 	const char *cur = NULL, *pcur = NULL;
 	doc_money(json_object_get(c, "amount"), &total, &cur);
 	json_object_set(rec, "customer_id", json_object_get(c, "customer_id"));
+	json_object_set(rec, "opportunity_id", json_object_get(c, "opportunity_id"));
 	if (!strcmp(json_string_value(json_object_get(c, "status")), "terminated")) {
 		rc = hook_field_error(h, "contract_id", "terminated");
 		goto out;
