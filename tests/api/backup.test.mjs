@@ -21,6 +21,7 @@ const run = promisify(execFile)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const SQLITE = { RAPPORT_DATABASE_URL: undefined }
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex')
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
 
 const cleanups = []
 async function tempDir() {
@@ -69,6 +70,10 @@ describe('backup and restore', () => {
   })
 
   it('a backup taken under a write load restores into a fresh folder with everything written before it', async () => {
+    // a stored file: its row in the database and its bytes under DATA/uploads travel together
+    const holder = await createRecord(server, admin, 'customers', { name: '带附件的客户' })
+    await must(api(server, 'POST', `/api/customers/${holder.id}/attachments`, { session: admin, body: PDF, raw: true, headers: { 'content-type': 'application/octet-stream' }, query: { name: '合同.pdf' } }), 201)
+    written.push(holder.id)
     for (let i = 0; i < 40; i++) written.push((await createRecord(server, admin, 'customers', { name: `备份客户 ${i}`, phone: `010-6000 ${1000 + i}` })).id)
     let stop = false
     const during = []
@@ -114,6 +119,11 @@ describe('backup and restore', () => {
       const s = await login(restored)
       const ids = new Set((await listAll(restored, s, 'customers')).map((c) => c.id))
       for (const id of written) assert.ok(ids.has(id), `customer ${id}, written before the backup, is restored`)
+      // the attachment: listed on its customer and downloadable byte for byte
+      const files = await must(api(restored, 'GET', `/api/customers/${written[0]}/attachments`, { session: s }), 200)
+      assert.equal(files.data.length, 1, JSON.stringify(files))
+      const bytes = Buffer.from(await (await fetch(restored.url(`/api/attachments/${files.data[0].id}`), { headers: { cookie: s.cookie } })).arrayBuffer())
+      assert.deepEqual(bytes, PDF)
       // the restored server takes new writes
       await createRecord(restored, s, 'customers', { name: '恢复之后的新客户' })
     } finally {
