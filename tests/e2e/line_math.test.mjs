@@ -5,16 +5,9 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
-import ts from 'typescript'
-import { REPO_ROOT } from './server.mjs'
+import { importWebModule } from './webmodule.mjs'
 
-const source = await readFile(path.join(REPO_ROOT, 'web/src/utils/lineMath.ts'), 'utf8')
-const { outputText } = ts.transpileModule(source, {
-  compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
-})
-const math = await import(`data:text/javascript;base64,${Buffer.from(outputText).toString('base64')}`)
+const math = await importWebModule('web/src/utils/lineMath.ts')
 
 test('roundDiv rounds halves away from zero', () => {
   const cases = [[5n, 2n, 3n], [-5n, 2n, -3n], [4n, 3n, 1n], [-4n, 3n, -1n], [5n, -2n, -3n], [1n, 2n, 1n], [-1n, 2n, -1n], [1n, 3n, 0n], [0n, 7n, 0n]]

@@ -9,6 +9,9 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { byTestId, eventually, pathOf, startSession, textOf } from './session.mjs'
+import { importWebModule } from './webmodule.mjs'
+
+const lineMath = await importWebModule('web/src/utils/lineMath.ts')
 
 let session
 const stamp = Date.now().toString(36)
@@ -309,4 +312,43 @@ test('attachments on a record: upload with the name, a refused type explained, d
   await eventually(async () => (await widget.locator(byTestId('attachment-link')).count()) === 0, { message: 'deleted' })
   assert.equal((await api.get(`/customers/${customer.id}/attachments`)).data.length, 0)
   assert.deepEqual(session.problems, [])
+})
+
+test('the browser’s arithmetic is the server’s: random lines, large amounts, to the cent', { timeout: 30_000 }, async () => {
+  const { api } = session
+  // A fixed pseudo-random sequence, so a failure can be replayed.
+  let seed = 20261129
+  const next = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % n
+  }
+  const decimal = (whole, scale) => {
+    const digits = next(scale + 1)
+    return digits ? `${next(whole)}.${String(next(10 ** digits)).padStart(digits, '0')}` : String(next(whole))
+  }
+  for (let round = 0; round < 3; round++) {
+    const lines = Array.from({ length: 60 }, (_, i) => ({
+      description: `随机行 ${round}-${i}`,
+      // a quantity is positive (0 is out of range)
+      quantity: `${1 + next(round === 2 ? 100_000 : 1000)}.${String(next(1000)).padStart(3, '0')}`,
+      unit_price: { amount: round === 2 ? next(100_000_000) : next(1_000_000), currency: 'CNY' }, // a document stays under 10^15 fen
+      discount_percent: decimal(100, 4),
+      tax_rate_percent: decimal(30, 4),
+    }))
+    const quote = await api.post('/quotes', { customer_id: customer.id, currency: 'CNY', lines })
+    quote.lines.forEach((line, i) => {
+      const mine = lineMath.lineFigures({
+        quantity: lines[i].quantity,
+        unitPrice: lines[i].unit_price.amount,
+        discountPercent: lines[i].discount_percent,
+        taxRatePercent: lines[i].tax_rate_percent,
+      })
+      const theirs = { amount: line.amount.amount, discount: line.discount_amount.amount, tax: line.tax_amount.amount, total: line.total.amount }
+      assert.deepEqual(mine, theirs, `line ${i} of round ${round}: ${JSON.stringify(lines[i])}`)
+    })
+    const totals = lineMath.documentFigures(
+      lines.map((l) => ({ quantity: l.quantity, unitPrice: l.unit_price.amount, discountPercent: l.discount_percent, taxRatePercent: l.tax_rate_percent })),
+    )
+    assert.deepEqual(totals, { subtotal: quote.subtotal.amount, discount: quote.discount.amount, tax: quote.tax.amount, total: quote.total.amount })
+  }
 })
