@@ -7,7 +7,7 @@
 #   make bench      the benchmark table (not part of make test)
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq libzip expat xlsxwriter pangocairo pangoft2 fontconfig
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq libzip expat xlsxwriter pangocairo pangoft2 fontconfig libcurl
 BUILD   ?= build
 OPT     ?= -O2
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wno-missing-field-initializers

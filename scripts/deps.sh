@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential pkg-config clang libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libsodium-dev libpq-dev libxlsxwriter-dev libcriterion-dev chromium fonts-noto-cjk postgresql wrk
   libzip-dev libexpat1-dev
-  libpango1.0-dev libcairo2-dev poppler-utils)
+  libpango1.0-dev libcairo2-dev poppler-utils
+  libcurl4-openssl-dev python3-aiosmtpd)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -94,4 +94,12 @@ int api_imports_run(api_ctx *c);
 int api_imports_undo(api_ctx *c);
 int api_imports_errors_csv(api_ctx *c);
 
+/* mail_api.c: mail settings, test mail, action links */
+int api_mail_settings_get(api_ctx *c);
+int api_mail_settings_put(api_ctx *c);
+int api_mail_test(api_ctx *c);
+int api_link_get(api_ctx *c);
+int api_link_post(api_ctx *c);
+int api_mail_outbox(api_ctx *c);
+
 #endif

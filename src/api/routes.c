@@ -80,6 +80,13 @@ const api_route api_routes[] = {
 	{ API_GET, "/api/quotes/:id/pdf", api_quote_pdf, ROUTE_SLOW },
 	{ API_GET, "/api/settings/company", api_company_settings_get, 0 },
 	{ API_PUT, "/api/settings/company", api_company_settings_put, 0 },
+	/* outgoing mail and the one-click links it carries (the token is the credential) */
+	{ API_GET, "/api/settings/mail", api_mail_settings_get, 0 },
+	{ API_PUT, "/api/settings/mail", api_mail_settings_put, 0 },
+	{ API_POST, "/api/settings/mail/test", api_mail_test, 0 },
+	{ API_GET, "/api/mail/outbox", api_mail_outbox, 0 },
+	{ API_GET, "/api/links/:token", api_link_get, ROUTE_PUBLIC },
+	{ API_POST, "/api/links/:token", api_link_post, ROUTE_PUBLIC },
 };
 
 const int api_routes_count = (int)(sizeof(api_routes) / sizeof(api_routes[0]));

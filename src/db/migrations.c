@@ -149,6 +149,28 @@ const migration migrations[] = {
 	  "  deleted_by INTEGER);"
 	  "CREATE INDEX attachments_record ON attachments(entity, record_id, id);"
 	  "CREATE INDEX attachments_sha256 ON attachments(sha256);" },
+	{ 6, "mail outbox and signed action links",
+	  "CREATE TABLE mail_outbox ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  to_addr TEXT NOT NULL,"
+	  "  subject TEXT NOT NULL,"
+	  "  body TEXT NOT NULL,"            /* plain text, UTF-8 */
+	  "  status TEXT NOT NULL,"          /* queued, sent, failed (gave up) */
+	  "  attempts INTEGER NOT NULL DEFAULT 0,"
+	  "  next_attempt_at INTEGER NOT NULL," /* ms since epoch */
+	  "  lease_until INTEGER NOT NULL DEFAULT 0," /* a sender holds the row until then */
+	  "  last_error TEXT,"
+	  "  created_at TEXT NOT NULL,"
+	  "  sent_at TEXT);"
+	  "CREATE INDEX mail_outbox_due ON mail_outbox(status, next_attempt_at);"
+	  "CREATE TABLE action_links ("
+	  "  token_hash TEXT PRIMARY KEY,"   /* SHA-256 of the token; the token itself is only in the mail */
+	  "  user_id INTEGER NOT NULL,"
+	  "  action TEXT NOT NULL,"
+	  "  target_id INTEGER NOT NULL,"
+	  "  created_at INTEGER NOT NULL,"   /* ms since epoch */
+	  "  expires_at INTEGER NOT NULL,"
+	  "  used_at INTEGER);" },
 };
 
 const int migrations_count = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -21,6 +21,10 @@ void job_register(const char *name, job_fn fn);
  * it says so (the backup runs at the hour the admin set). */
 typedef bool (*job_ready_fn)(db *d, int64_t now_ms);
 void job_register_when(const char *name, job_fn fn, job_ready_fn ready);
+/* A job that runs on every scheduler pass (RAPPORT_JOBS_INTERVAL seconds) and
+ * on every `jobs run`, without a daily lease: it must be safe when two servers
+ * run it at once (the mail queue leases its rows one by one). */
+void job_register_often(const char *name, job_fn fn);
 /* The company day of ms, "YYYY-MM-DD". */
 void jobs_day(int64_t ms, char out[11]);
 /* Runs every job not yet run today (force: even if it ran); {"day", "jobs": {name: report|"skipped"}}. */

@@ -4,11 +4,13 @@
 #include "pool/pool.h"
 #include "sales/sales.h"
 #include "../core/entity.h"
+#include "../core/mail.h"
 
 int modules_register_all(void)
 {
 	org_register();
 	sales_register();
 	pool_register();
+	mail_register_actions();
 	return entity_check_all() ? -1 : 0;
 }
