@@ -171,6 +171,68 @@ const migration migrations[] = {
 	  "  created_at INTEGER NOT NULL,"   /* ms since epoch */
 	  "  expires_at INTEGER NOT NULL,"
 	  "  used_at INTEGER);" },
+	{ 7, "commissions: versioned plans and fee rules, the versions pinned to each signed contract, deductions, closed months",
+	  "CREATE TABLE commission_plans ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  name TEXT NOT NULL,"
+	  "  version INTEGER NOT NULL,"      /* 1, 2, ... per name: a new plan of the same name is its next version */
+	  "  effective_from TEXT NOT NULL,"  /* YYYY-MM-DD */
+	  "  basis TEXT NOT NULL,"           /* payments, contract_amount */
+	  "  rate_pct INTEGER NOT NULL,"     /* 1/10000 of a percent point (money.h PCT_SCALE) */
+	  "  tiers TEXT NOT NULL,"           /* JSON [{"from": minor units, "rate_pct"}] by cumulative base */
+	  "  tier_period TEXT NOT NULL,"     /* month, quarter, year */
+	  "  category_rates TEXT NOT NULL,"  /* JSON {"product category": rate_pct} */
+	  "  cap INTEGER,"                   /* most commission per contract, minor units; NULL: none */
+	  "  currency TEXT NOT NULL,"
+	  "  user_ids TEXT NOT NULL,"        /* JSON [ids]; with roles empty too: every contract owner */
+	  "  roles TEXT NOT NULL,"
+	  "  created_by INTEGER,"
+	  "  created_at TEXT NOT NULL,"
+	  "  UNIQUE (name, version));"
+	  "CREATE TABLE commission_fee_rules ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  name TEXT NOT NULL,"
+	  "  version INTEGER NOT NULL,"
+	  "  effective_from TEXT NOT NULL,"
+	  "  rate_pct INTEGER NOT NULL,"     /* deducted share of the commission */
+	  "  reason TEXT NOT NULL,"
+	  "  user_ids TEXT NOT NULL,"
+	  "  roles TEXT NOT NULL,"
+	  "  created_by INTEGER,"
+	  "  created_at TEXT NOT NULL,"
+	  "  UNIQUE (name, version));"
+	  "CREATE TABLE commission_pins ("   /* the versions in force when the contract was signed, never changed */
+	  "  contract_id INTEGER PRIMARY KEY,"
+	  "  plan_id INTEGER,"               /* NULL: no plan applied to its owner */
+	  "  fee_rule_ids TEXT NOT NULL,"    /* JSON [ids] */
+	  "  pinned_at TEXT NOT NULL);"
+	  "CREATE TABLE commission_deductions ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  contract_id INTEGER NOT NULL,"
+	  "  user_id INTEGER NOT NULL,"      /* the rep who must acknowledge it */
+	  "  amount INTEGER NOT NULL,"
+	  "  currency TEXT NOT NULL,"
+	  "  reason TEXT NOT NULL,"
+	  "  status TEXT NOT NULL,"          /* pending, acknowledged */
+	  "  created_by INTEGER,"
+	  "  created_at TEXT NOT NULL,"
+	  "  acknowledged_at TEXT,"
+	  "  month TEXT);"                   /* YYYY-MM of the acknowledgement: the statement it shows in */
+	  "CREATE INDEX commission_deductions_user ON commission_deductions(user_id, status);"
+	  "CREATE TABLE commission_months ("
+	  "  month TEXT PRIMARY KEY,"        /* YYYY-MM, closed */
+	  "  closed_by INTEGER,"
+	  "  closed_at TEXT NOT NULL);"
+	  "CREATE TABLE commission_lines ("  /* the lines of closed months, as they were when closed */
+	  "  id INTEGER PRIMARY KEY,"
+	  "  month TEXT NOT NULL,"           /* the statement it belongs to */
+	  "  for_month TEXT NOT NULL,"       /* the month of the payment (earlier for adjustments) */
+	  "  user_id INTEGER NOT NULL,"
+	  "  line_key TEXT NOT NULL,"        /* p<payment id>, d<deduction id> */
+	  "  kind TEXT NOT NULL,"            /* payment, deduction, adjustment */
+	  "  line TEXT NOT NULL);"           /* the statement line as JSON */
+	  "CREATE INDEX commission_lines_user ON commission_lines(user_id, month);"
+	  "CREATE INDEX commission_lines_for ON commission_lines(user_id, for_month);" },
 };
 
 const int migrations_count = (int)(sizeof(migrations) / sizeof(migrations[0]));
