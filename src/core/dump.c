@@ -83,8 +83,9 @@ int dump_write(db *d, FILE *out)
 	free(txt);
 	json_decref(head);
 	json_t *counts = json_object();
-	/* one consistent snapshot of everything */
-	int rc = db_begin(d);
+	/* one consistent snapshot of everything (PostgreSQL's default, read committed,
+	 * would see each table as of its own moment while a server keeps writing) */
+	int rc = db_kind(d) == DB_POSTGRES ? db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") : db_begin(d);
 	for (int i = 0; core_tables[i] && !rc; i++)
 		rc = write_table(d, out, core_tables[i], counts);
 	for (int i = 0; i < entity_count() && !rc; i++)
