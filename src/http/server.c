@@ -59,7 +59,6 @@ typedef struct http_request {
 	char *up_path;        /* its name (malloc), removed on completion */
 	const api_route *route;
 	struct MHD_Connection *conn;
-	overload_conn *oc;    /* the connection's state for load shedding */
 	bool shed;            /* refused by it: 503 and close */
 	int64_t start_us;
 	char address[64];
@@ -378,9 +377,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		client_address(conn, r->address, sizeof(r->address));
 		*req_cls = r;
 		atomic_fetch_add(&in_flight, 1);
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		r->oc = ci ? ci->socket_context : NULL;
-		if (overload_should_shed(r->oc, r->start_us))
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (overload_should_shed(ci ? ci->connect_fd : -1))
 			return send_shed(r, method, url);
 		body_rules(r, url, method);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -415,14 +413,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->suspended = false;
 		return send_api(r, method, url);
 	}
-	enum MHD_Result ret;
-	int64_t work_start = clock_monotonic_us();
 	if (!strncmp(url, "/api/", 5) || !strcmp(url, "/api"))
-		ret = handle_api(r, url, method);
-	else
-		ret = handle_static(r, url, method);
-	overload_busy(work_start, clock_monotonic_us());
-	return ret;
+		return handle_api(r, url, method);
+	return handle_static(r, url, method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -432,7 +425,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	http_request *r = *req_cls;
 	if (!r)
 		return;
-	overload_request_done(r->oc, !r->shed, clock_monotonic_us());
 	buf_free(&r->body);
 	buf_free(&r->c.out);
 	if (r->c.reply_file)
@@ -447,13 +439,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
-	(void)cls; (void)conn;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = overload_conn_open();
-	} else {
-		overload_conn_close(*socket_context);
-		*socket_context = NULL;
-	}
+	(void)cls; (void)conn; (void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		overload_conn_open();
+	else
+		overload_conn_close();
 }
 
 /* Temporary upload files are removed when their request ends; a server that
