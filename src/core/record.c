@@ -174,7 +174,10 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 {
 	sqlb q = SQLB_INIT, cnt = SQLB_INIT;
 	select_list(e, &q);
-	sqlb_addf(&cnt, "SELECT count(*) FROM %s t", e->name);
+	/* the total stops counting past a cap: counting every match of a wide
+	 * list cost more than the page (docs/api.md, total_capped) */
+	int64_t cap = lq->offset + lq->limit > LIST_TOTAL_CAP ? lq->offset + lq->limit : LIST_TOTAL_CAP;
+	sqlb_addf(&cnt, "SELECT count(*) FROM (SELECT 1 FROM %s t", e->name);
 	const char *live = lq->deleted ? " WHERE t.deleted_at IS NOT NULL" : " WHERE t.deleted_at IS NULL";
 	sqlb_add(&q, live);
 	sqlb_add(&cnt, live);
@@ -201,6 +204,9 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 	sqlb_int(&q, lq->limit);
 	sqlb_add(&q, " OFFSET ");
 	sqlb_int(&q, lq->offset);
+	sqlb_add(&cnt, " LIMIT ");
+	sqlb_int(&cnt, cap + 1);
+	sqlb_add(&cnt, ") c");
 
 	json_t *data = json_array(), *out = NULL;
 	int64_t total = 0;
@@ -211,7 +217,12 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 			json_array_append_new(data, row_to_json(op, e, s));
 		db_done(s);
 	}
-	if (rc == DB_DONE) {
+	int64_t rows = (int64_t)json_array_size(data);
+	if (rc == DB_DONE && rows < lq->limit && (rows > 0 || lq->offset == 0)) {
+		/* a short page is the last one: it tells the total without counting */
+		total = lq->offset + rows;
+		rc = DB_ROW;
+	} else if (rc == DB_DONE) {
 		s = sqlb_prepare(op->db, &cnt);
 		rc = s ? db_step(s) : DB_ERR;
 		if (rc == DB_ROW)
@@ -219,8 +230,10 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 		db_done(s);
 	}
 	if (rc == DB_ROW) {
-		out = json_pack("{s:o,s:I,s:I,s:I}", "data", data, "total", (json_int_t)total, "limit",
-				(json_int_t)lq->limit, "offset", (json_int_t)lq->offset);
+		out = json_pack("{s:o,s:I,s:I,s:I}", "data", data, "total", (json_int_t)(total > cap ? cap : total),
+				"limit", (json_int_t)lq->limit, "offset", (json_int_t)lq->offset);
+		if (total > cap)
+			json_object_set_new(out, "total_capped", json_true());
 		data = NULL;
 	} else {
 		op_db_fail(op, rc < 0 ? rc : db_errcode(op->db));

@@ -14,7 +14,11 @@
 #include "query.h"
 
 json_t *record_get(ent_op *op, const entity_def *e, int64_t id);
-/* {"data": [...], "total": N, "limit": L, "offset": O} */
+/* A list's total counts at most this many matches (or offset + limit when
+ * larger); past it the answer says total = the cap and "total_capped": true. */
+#define LIST_TOTAL_CAP 10000
+
+/* {"data": [...], "total": N, "limit": L, "offset": O} (+ "total_capped": true) */
 json_t *record_list(ent_op *op, const entity_def *e, const query_arg *args, int nargs);
 json_t *record_related(ent_op *op, const entity_def *e, int64_t id, const char *relation,
 		       const query_arg *args, int nargs);
