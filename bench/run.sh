@@ -86,6 +86,12 @@ say "warming the page cache"
 cat "$RUN/rapport.db" >/dev/null
 
 sql() { "$GEN" --data "$RUN" --sql "$1" 2>/dev/null; }
+# The manager scenarios need a regional manager: departments 2-4 report to department 1, so
+# manager1's department tree holds four departments (~200 people at full size).  No backup job
+# during the run (the daily one would copy the whole database at start-up).
+"$GEN" --data "$RUN" --exec "UPDATE departments SET parent_id = 1 WHERE id IN (2, 3, 4);
+	INSERT OR REPLACE INTO settings(key, value) VALUES ('backup', '{\"enabled\":false}')" --sql "SELECT 1" >/dev/null 2>&1 \
+	|| die "cannot prepare the run copy (departments, backup setting)"
 
 # ---- the server ----
 WORK=$ROOT/bench/results/work.tmp
@@ -141,6 +147,9 @@ say "logging in $REPS reps and the director"
 		lua_session "rep$i" "SELECT id FROM customers WHERE owner_id = @UID@ AND deleted_at IS NULL ORDER BY id LIMIT 2000"
 	done
 	echo "  },"
+	echo "  manager = {"
+	lua_session manager1 "SELECT c.id FROM customers c JOIN users u ON u.id = c.owner_id WHERE u.department_id IN (1, 2, 3, 4) AND c.deleted_at IS NULL ORDER BY c.id LIMIT 2000"
+	echo "  },"
 	echo "  director = {"
 	lua_session director "SELECT id FROM customers WHERE id % $(( CUSTOMERS / 2000 > 1 ? CUSTOMERS / 2000 : 1 )) = 0 LIMIT 2000"
 	echo "  },"
@@ -152,6 +161,7 @@ REP1_ID=$(awk -F'ids = [{] ' '/user_id/ { split($2, a, ","); print a[1] + 0; exi
 REP1_COOKIE="rapport_session=$(awk -F'"' '/user_id/ { print $2; exit }' "$WORK/sessions.lua")"
 REP1_CSRF=$(awk -F'"' '/user_id/ { print $4; exit }' "$WORK/sessions.lua")
 DIR_COOKIE="rapport_session=$(awk -F'"' '/director = /{ getline; print $2 }' "$WORK/sessions.lua")"
+MGR_COOKIE="rapport_session=$(awk -F'"' '/manager = /{ getline; print $2 }' "$WORK/sessions.lua")"
 
 # ---- the scenarios ----
 # name | script | as | env (space-separated k=v) | what one request is (for the table; first word is used for the check)
@@ -160,6 +170,7 @@ SCENARIOS=(
 	"list_intent|list_customers.lua|rep||GET /api/customers?filter[status]=intent&sort=-updated_at&limit=50"
 	"list_intent_own|list_customers.lua|rep|BENCH_OWN=1|... &filter[owner_id]={me}"
 	"list_intent_all|list_customers.lua|director||same list, as the director (scope: all)"
+	"list_intent_manager|list_customers.lua|manager||same list, as a manager over 4 departments (~200 people)"
 	"search_2char|search_customers.lua|rep|BENCH_WORDS=华夏,东方,恒通,中科,宏达,瑞丰|GET /api/customers?q=华夏 (6 two-character brands)"
 	"search_4char|search_customers.lua|rep|BENCH_WORDS=华夏机械,东方电气,恒通物流,中科软件|GET /api/customers?q=华夏机械 (4 words)"
 	"search_2char_all|search_customers.lua|director|BENCH_WORDS=华夏,东方,恒通,中科,宏达,瑞丰|q=华夏 ..., as the director"
@@ -169,9 +180,11 @@ SCENARIOS=(
 	"create_activity|create_activity.lua|rep||POST /api/activities {customer_id, type: call, subject}"
 	"pipeline|pipeline.lua|rep||GET /api/opportunities?filter[stage]=proposal&sort=-amount&limit=50"
 	"pipeline_all|pipeline.lua|director||same board column, as the director"
+	"dashboard|dashboard.lua|rep||GET /api/opportunities/aggregate?group=stage&sum=amount, then group=expected_close_on:month"
+	"dashboard_all|dashboard.lua|director||the same dashboard, as the director"
 )
 # one connection: the latency of a single request, without queueing
-SINGLES=(get_customer list_intent search_2char search_4char global_search pipeline list_intent_all search_2char_all)
+SINGLES=(get_customer list_intent search_2char search_4char global_search pipeline list_intent_all search_2char_all list_intent_manager dashboard dashboard_all)
 
 # Waits until the server has finished the requests a previous run left in flight
 # (a slow scenario's last requests outlive wrk): its CPU time stops growing.
@@ -196,6 +209,7 @@ errors() { echo $(( $(field socket_errors "$1" | grep . || echo 0) + $(field non
 sample() { # name as env
 	local name=$1 as=$2 env=$3 cookie=$REP1_COOKIE word path
 	[[ $as == director ]] && cookie=$DIR_COOKIE
+	[[ $as == manager ]] && cookie=$MGR_COOKIE
 	word=$(sed -n 's/.*BENCH_WORDS=\([^, ]*\).*/\1/p' <<<"$env")
 	case $name in
 	get_customer) path="/api/customers/$REP1_ID" ;;
@@ -204,6 +218,7 @@ sample() { # name as env
 	search_global* | global_search*) path="/api/search?q=$(jq -rn --arg w "$word" '$w|@uri')" ;;
 	search_*) path="/api/customers?q=$(jq -rn --arg w "$word" '$w|@uri')&limit=50" ;;
 	pipeline*) path="/api/opportunities?filter%5Bstage%5D=proposal&sort=-amount&limit=50" ;;
+	dashboard*) path="/api/opportunities/aggregate?group=stage&sum=amount" ;;
 	create_activity)
 		curl -s -o /dev/null -w '%{http_code}' -b "$cookie" -H "X-CSRF-Token: $REP1_CSRF" \
 			-H 'Content-Type: application/json' \
@@ -219,6 +234,8 @@ sample() { # name as env
 		jq -r '[.results[] | "\(.entity) \(.total)"] | join(", ") | if . == "" then "none" else . end' "$WORK/$name.sample.json"
 	elif [[ $name == get_customer ]]; then
 		echo 1
+	elif [[ $name == dashboard* ]]; then
+		jq -r '.count' "$WORK/$name.sample.json"
 	else
 		jq -r '.total' "$WORK/$name.sample.json"
 	fi
