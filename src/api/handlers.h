@@ -102,4 +102,24 @@ int api_link_get(api_ctx *c);
 int api_link_post(api_ctx *c);
 int api_mail_outbox(api_ctx *c);
 
+/* approvals_api.c: the approval engine, delegations, flows; expenses' pay and settings */
+int api_approvals_list(api_ctx *c);
+int api_approval_get(api_ctx *c);
+int api_approval_approve(api_ctx *c);
+int api_approval_reject(api_ctx *c);
+int api_approval_delegate(api_ctx *c);
+int api_approval_add_signer(api_ctx *c);
+int api_record_submit(api_ctx *c);
+int api_record_withdraw(api_ctx *c);
+int api_record_approval(api_ctx *c);
+int api_delegations_list(api_ctx *c);
+int api_delegations_create(api_ctx *c);
+int api_delegations_delete(api_ctx *c);
+int api_approval_flows_list(api_ctx *c);
+int api_approval_flow_get(api_ctx *c);
+int api_approval_flow_put(api_ctx *c);
+int api_expense_pay(api_ctx *c);
+int api_expense_settings_get(api_ctx *c);
+int api_expense_settings_put(api_ctx *c);
+
 #endif

@@ -87,6 +87,25 @@ const api_route api_routes[] = {
 	{ API_GET, "/api/mail/outbox", api_mail_outbox, 0 },
 	{ API_GET, "/api/links/:token", api_link_get, ROUTE_PUBLIC },
 	{ API_POST, "/api/links/:token", api_link_post, ROUTE_PUBLIC },
+	/* approvals (any entity with a flow), delegations, flows; expenses */
+	{ API_GET, "/api/approvals", api_approvals_list, 0 },
+	{ API_GET, "/api/approvals/:id", api_approval_get, 0 },
+	{ API_POST, "/api/approvals/:id/approve", api_approval_approve, 0 },
+	{ API_POST, "/api/approvals/:id/reject", api_approval_reject, 0 },
+	{ API_POST, "/api/approvals/:id/delegate", api_approval_delegate, 0 },
+	{ API_POST, "/api/approvals/:id/add_signer", api_approval_add_signer, 0 },
+	{ API_POST, "/api/:entity/:id/submit", api_record_submit, 0 },
+	{ API_POST, "/api/:entity/:id/withdraw", api_record_withdraw, 0 },
+	{ API_GET, "/api/:entity/:id/approval", api_record_approval, 0 },
+	{ API_GET, "/api/delegations", api_delegations_list, 0 },
+	{ API_POST, "/api/delegations", api_delegations_create, 0 },
+	{ API_DELETE, "/api/delegations/:id", api_delegations_delete, 0 },
+	{ API_GET, "/api/approval_flows", api_approval_flows_list, 0 },
+	{ API_GET, "/api/approval_flows/:name", api_approval_flow_get, 0 },
+	{ API_PUT, "/api/approval_flows/:name", api_approval_flow_put, 0 },
+	{ API_POST, "/api/expenses/:id/pay", api_expense_pay, 0 },
+	{ API_GET, "/api/settings/expenses", api_expense_settings_get, 0 },
+	{ API_PUT, "/api/settings/expenses", api_expense_settings_put, 0 },
 };
 
 const int api_routes_count = (int)(sizeof(api_routes) / sizeof(api_routes[0]));

@@ -19,18 +19,18 @@ typedef struct role_template {
 static const role_template templates[] = {
 	{ "admin", "系统管理员", "Administrator", true, "*:crudei:all", "" },
 	{ "sales_director", "销售总监", "Sales director", false,
-	  "sales:crudei:all products:r:all org:r:all payments:cre:all invoices:cre:all", "" },
+	  "sales:crudei:all products:r:all org:r:all payments:cre:all invoices:cre:all expenses:crude:all", "" },
 	{ "sales_manager", "销售经理", "Sales manager", false,
 	  "sales:crudei:department_tree products:r:all org:r:all payments:cre:department_tree "
-	  "invoices:cre:department_tree", "" },
+	  "invoices:cre:department_tree expenses:crude:department_tree", "" },
 	{ "sales_rep", "销售代表", "Sales rep", false,
-	  "sales:crude:own products:r:all org:r:all payments:cre:own invoices:cre:own",
+	  "sales:crude:own products:r:all org:r:all payments:cre:own invoices:cre:own expenses:crude:own",
 	  "products.cost_price:hidden" },
 	{ "finance", "财务", "Finance", false,
 	  "finance:crudei:all customers:re:all contacts:re:all opportunities:re:all products:r:all org:r:all "
-	  "quotes:re:all orders:re:all contracts:rue:all", "" },
+	  "quotes:re:all orders:re:all contracts:rue:all expenses:rue:all", "" },
 	{ "service", "售后服务", "Service", false,
-	  "service:crudei:all customers:r:all contacts:r:all products:r:all org:r:all", "products.cost_price:hidden" },
+	  "service:crudei:all customers:r:all contacts:r:all products:r:all org:r:all expenses:crud:own", "products.cost_price:hidden" },
 };
 
 static const char *const action_letters = "crudei";

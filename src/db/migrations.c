@@ -233,6 +233,65 @@ const migration migrations[] = {
 	  "  line TEXT NOT NULL);"           /* the statement line as JSON */
 	  "CREATE INDEX commission_lines_user ON commission_lines(user_id, month);"
 	  "CREATE INDEX commission_lines_for ON commission_lines(user_id, for_month);" },
+	{ 8, "approvals: flows with versions, requests, tasks (steps), their events, delegations",
+	  "CREATE TABLE approval_flows ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  entity TEXT NOT NULL,"
+	  "  version INTEGER NOT NULL,"
+	  "  definition TEXT NOT NULL,"      /* JSON: steps, conditions, approvers (docs/api.md) */
+	  "  created_by INTEGER,"
+	  "  created_at TEXT NOT NULL,"
+	  "  UNIQUE (entity, version));"
+	  "CREATE TABLE approval_requests ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  entity TEXT NOT NULL,"
+	  "  record_id INTEGER NOT NULL,"
+	  "  flow_version INTEGER NOT NULL,"
+	  "  status TEXT NOT NULL,"          /* pending, approved, rejected, withdrawn */
+	  "  automatic INTEGER NOT NULL DEFAULT 0,"
+	  "  facts TEXT NOT NULL,"           /* JSON: what the flow looked at (amount, discount, department) */
+	  "  submitted_by INTEGER NOT NULL,"
+	  "  submitted_at TEXT NOT NULL,"
+	  "  decided_at TEXT,"
+	  "  note TEXT);"
+	  "CREATE INDEX approval_requests_record ON approval_requests(entity, record_id, id);"
+	  "CREATE TABLE approval_tasks ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  request_id INTEGER NOT NULL,"
+	  "  step INTEGER NOT NULL,"         /* the flow's step (1-based) */
+	  "  ord INTEGER NOT NULL,"          /* stage order: tasks with one ord wait together */
+	  "  step_name TEXT,"
+	  "  mode TEXT NOT NULL,"            /* any (或签), all (会签) */
+	  "  approver_id INTEGER NOT NULL,"
+	  "  assigned_from INTEGER,"         /* delegated or escalated from this user */
+	  "  status TEXT NOT NULL,"          /* waiting, pending, approved, rejected, skipped, cancelled, escalated */
+	  "  time_limit_hours INTEGER NOT NULL DEFAULT 0,"
+	  "  activated_at TEXT,"
+	  "  reminded_at TEXT,"
+	  "  decided_at TEXT,"
+	  "  comment TEXT,"
+	  "  added_by INTEGER);"             /* 加签: who added this signer */
+	  "CREATE INDEX approval_tasks_request ON approval_tasks(request_id, ord);"
+	  "CREATE INDEX approval_tasks_approver ON approval_tasks(approver_id, status, id);"
+	  "CREATE INDEX approval_tasks_status ON approval_tasks(status, id);"
+	  "CREATE TABLE approval_events ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  request_id INTEGER NOT NULL,"
+	  "  task_id INTEGER,"
+	  "  user_id INTEGER,"
+	  "  action TEXT NOT NULL,"          /* submit, auto_approve, approve, reject, withdraw, delegate, ... */
+	  "  comment TEXT,"
+	  "  at TEXT NOT NULL);"
+	  "CREATE INDEX approval_events_request ON approval_events(request_id, id);"
+	  "CREATE TABLE delegations ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  user_id INTEGER NOT NULL,"
+	  "  delegate_id INTEGER NOT NULL,"
+	  "  from_on TEXT NOT NULL,"
+	  "  to_on TEXT NOT NULL,"
+	  "  created_at TEXT NOT NULL,"
+	  "  deleted_at TEXT);"
+	  "CREATE INDEX delegations_user ON delegations(user_id, from_on);" },
 };
 
 const int migrations_count = (int)(sizeof(migrations) / sizeof(migrations[0]));

@@ -2,6 +2,7 @@
 #include "jobs.h"
 #include "backup_job.h"
 #include "mail_job.h"
+#include "../core/approval.h"
 #include "../db/db.h"
 #include "../util/clock.h"
 #include "../util/log.h"
@@ -114,6 +115,8 @@ json_t *jobs_run_due(db *d, bool force)
 	job_register("db_analyze", analyze_job);
 	job_register_when("backup", backup_job, backup_job_ready);
 	job_register_often("mail", mail_job);
+	/* reminders and escalation of approval steps past their time limit */
+	job_register_often("approval_time_limits", approval_sla_job);
 	char day[11];
 	int64_t now = clock_now_ms();
 	jobs_day(now, day);

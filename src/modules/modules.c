@@ -1,6 +1,7 @@
 /* modules.c - the list of modules, in dependency order. */
 #include "modules.h"
 #include "org/org.h"
+#include "expenses/expenses.h"
 #include "pool/pool.h"
 #include "sales/sales.h"
 #include "../core/entity.h"
@@ -11,6 +12,7 @@ int modules_register_all(void)
 	org_register();
 	sales_register();
 	pool_register();
+	expenses_register();
 	mail_register_actions();
 	return entity_check_all() ? -1 : 0;
 }

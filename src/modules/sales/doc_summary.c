@@ -122,6 +122,15 @@ json_t *documents_summary(ent_op *op, const entity_def *parent, int64_t id)
 		json_object_set_new(out, "overdue", money(&overdue));
 		json_object_set_new(out, "invoiced", money(&invoiced));
 	}
+	/* cost of sale: approved reimbursements linked to it (the expenses module, when present) */
+	const entity_def *ex = entity_find("expenses");
+	if (ex && acl_can(op->who, ex, ACL_READ)) {
+		total cost = { 0 };
+		if (sum_docs(op, "expenses", "amount", field, id,
+			     " AND kind = 'reimbursement' AND approval_status = 'approved'", &cost))
+			goto fail;
+		json_object_set_new(out, "cost_of_sale", money(&cost));
+	}
 	return out;
 fail:
 	json_decref(out);
