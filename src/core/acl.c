@@ -253,7 +253,7 @@ bool acl_is_admin(const auth_session *who)
 
 bool acl_can(const auth_session *who, const entity_def *e, enum acl_action a)
 {
-	if (!who)
+	if (!who || (e->flags & E_CHILD)) /* children: only through their parent, for everyone */
 		return false;
 	if (!who->acl || who->acl->admin)
 		return true;
