@@ -231,6 +231,18 @@ test('a payment plan of three instalments, then a payment: received and outstand
   assert.equal(after.installments[0].status, 'paid')
   await page.locator(`${byTestId('payment-plan')} ${byTestId('plan-status')}`).first().getByText('已回款').waitFor()
 
+  // More than what is outstanding is refused on the form (unless marked a prepayment); nothing recorded.
+  await page.click(byTestId('contract-record-payment'))
+  await dialog.waitFor()
+  await dialogItem('amount').locator(`${byTestId('money-amount')} input`).fill(yuan(total))
+  await page.click(byTestId('form-submit'))
+  const amountError = dialogItem('amount').locator('.el-form-item__error')
+  await amountError.waitFor()
+  assert.match(await textOf(amountError), /超过了未回款金额/)
+  await page.click(byTestId('form-cancel'))
+  await dialog.waitFor({ state: 'hidden' })
+  assert.equal((await api.get(`/payments?filter%5Bcontract_id%5D=${contractId}`)).total, 1)
+
   // The customer's page sums it up.
   await page.goto(`/customers/${customer.id}`)
   const summary = page.locator(byTestId('account-summary'))
