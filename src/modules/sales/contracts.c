@@ -10,6 +10,7 @@
  */
 #include "documents.h"
 #include "sales.h"
+#include "../../core/options.h"
 #include "../../core/record.h"
 
 #include <stdio.h>
@@ -201,6 +202,30 @@ static int check_dates(hook_ctx *h, json_t *patch, json_t *old)
 	return 0;
 }
 
+/* The admin's stages: the winning one ("won", else the first closed stage
+ * with probability 100) into won (64 bytes), and whether `stage` is closed. */
+static bool stage_info(db *d, const char *stage, char won[64])
+{
+	json_t *opts = option_list_get(d, "opportunity_stages");
+	bool closed = false;
+	size_t i;
+	json_t *o;
+	won[0] = '\0';
+	json_array_foreach(opts, i, o) {
+		const char *v = json_string_value(json_object_get(o, "value"));
+		bool c = json_is_true(json_object_get(o, "closed"));
+		if (!v)
+			continue;
+		if (c && (!strcmp(v, "won") ||
+			  (!won[0] && json_integer_value(json_object_get(o, "probability")) == 100)))
+			snprintf(won, 64, "%s", v);
+		if (stage && !strcmp(v, stage))
+			closed = c;
+	}
+	json_decref(opts);
+	return closed;
+}
+
 /* "win_opportunity": true on a signed contract: the opportunity is won, with history. */
 static int win(hook_ctx *h, json_t *rec, json_t *old)
 {
@@ -215,7 +240,11 @@ static int win(hook_ctx *h, json_t *rec, json_t *old)
 		return hook_field_error(h, "win_opportunity", "no_opportunity");
 	if (!st || (strcmp(st, "signed") && strcmp(st, "completed")))
 		return hook_field_error(h, "win_opportunity", "not_signed");
-	json_t *set = json_pack("{s:s,s:i}", "stage", "won", "probability", 100);
+	char won[64];
+	stage_info(h->op->db, NULL, won);
+	if (!won[0])
+		return hook_field_error(h, "win_opportunity", "no_won_stage");
+	json_t *set = json_pack("{s:s,s:i}", "stage", won, "probability", 100);
 	int rc = record_set_fields(h->op, &opportunities_entity, json_integer_value(oid), set, "won");
 	json_decref(set);
 	return rc;
@@ -340,7 +369,8 @@ static int decorate(hook_ctx *h, json_t *rec)
 		json_t *opp = record_load(h->op, &opportunities_entity, json_integer_value(oid), false);
 		if (opp) {
 			const char *stage = str(opp, "stage");
-			offer = stage && strcmp(stage, "won") && strcmp(stage, "lost");
+			char won[64];
+			offer = stage && !stage_info(h->op->db, stage, won); /* still open */
 			json_decref(opp);
 		}
 		ent_error_clear(&h->op->err);
