@@ -398,8 +398,15 @@ json_t *import_prepare(ent_op *op, int64_t id, json_t *body, const char *kind)
 	if (!may_import(op, e))
 		goto out;
 	if (!strcmp(status, "checking") || !strcmp(status, "running") || !strcmp(status, "undoing")) {
-		op_fail(op, 409, "conflict", "the import is busy (%s); wait until it ends", status);
-		goto out;
+		/* a worker writes its progress at least every batch; a job silent for
+		 * ten minutes was cut short (the server stopped) and may go on */
+		int64_t seen = 0;
+		if (clock_parse_iso(json_string_value(json_object_get(job, "updated_at")), &seen) ||
+		    clock_now_ms() - seen < IMPORT_STALE_MS) {
+			op_fail(op, 409, "conflict", "the import is busy (%s); wait until it ends", status);
+			goto out;
+		}
+		status = "failed";
 	}
 	if (!strcmp(kind, "undo")) {
 		if (!created || !(!strcmp(status, "done") || !strcmp(status, "failed"))) {
@@ -460,7 +467,7 @@ json_t *import_prepare(ent_op *op, int64_t id, json_t *body, const char *kind)
 	sqlb_add(&q, " WHERE id = ");
 	sqlb_int(&q, id);
 	sqlb_add(&q, " AND status = ");
-	sqlb_text(&q, status);
+	sqlb_text(&q, json_string_value(json_object_get(job, "status")));
 	free(mtext);
 	db_stmt *s = sqlb_prepare(op->db, &q);
 	sqlb_free(&q);

@@ -32,6 +32,8 @@
 
 #define IMPORT_BATCH 1000
 #define IMPORT_MAX_FILE ((size_t)256 << 20)
+/* A busy job whose progress has not moved for this long was interrupted. */
+#define IMPORT_STALE_MS (10LL * 60 * 1000)
 
 /* customers, contacts, leads, products, opportunities, activities */
 bool import_entity_ok(const entity_def *e);

@@ -455,6 +455,10 @@ int import_execute(db *d, int64_t id, import_progress_fn progress, void *ud)
 	if (strcmp(status, "checking") && strcmp(status, "running"))
 		goto out;
 	r.dry = !strcmp(status, "checking");
+	/* a bulk write touches every index of the table: on SQLite give this
+	 * connection (the import's own) a cache that holds them (256 MB) */
+	if (db_kind(d) == DB_SQLITE)
+		db_exec(d, "PRAGMA cache_size=-262144");
 	set_up_columns(&r, mapping);
 	rc = run_rows(&r, content, len, progress, ud);
 	double secs = (double)(clock_monotonic_us() - started) / 1e6;
@@ -462,6 +466,8 @@ int import_execute(db *d, int64_t id, import_progress_fn progress, void *ud)
 		snprintf(message, sizeof(message), "%s", r.op.err.message);
 	else
 		snprintf(message, sizeof(message), "%lld rows in %.1f s", (long long)r.c.processed, secs);
+	if (db_kind(d) == DB_SQLITE)
+		db_exec(d, "PRAGMA cache_size=-16384");
 	done = rc ? "failed" : r.dry ? "checked" : "done";
 	save_progress(&r, done, message);
 	log_info("import %lld (%s, %s): %s: %s", (long long)id, r.e->name, r.dry ? "dry run" : "run", done, message);
