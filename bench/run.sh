@@ -12,6 +12,13 @@
 #   BENCH_ONLY=regex               run only the scenarios whose name matches
 #   BENCH_REGEN=1                  regenerate the database even when it could be reused
 #   BENCH_SKIP_BUILD=1             use build/rapport and build/rapport-gen as they are
+#   BENCH_BIN, BENCH_GEN, BENCH_BASELINE_BIN   other binaries than build/rapport, -gen, -baseline
+#   BENCH_BACKENDS="sqlite postgres"  the databases to run the scenarios on; PostgreSQL runs on
+#                                  a throwaway cluster (scripts/pg-cluster.sh, tuned below) that
+#                                  is filled from the SQLite database with COPY (rapport-gen
+#                                  --to-postgres, bench/gen_pg.c)
+#   BENCH_BASELINE=0               skip the baseline (bench/baseline.c) get-by-id run
+#   SOAK=1                         also run bench/soak.sh (10 minutes) at the end
 #
 # The generated database lives in bench/data/<size>/base and is reused while
 # bench/gen.c and the options are unchanged; each run serves a fresh copy
@@ -20,8 +27,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BIN=$ROOT/build/rapport
-GEN=$ROOT/build/rapport-gen
+BIN=${BENCH_BIN:-$ROOT/build/rapport}
+GEN=${BENCH_GEN:-$ROOT/build/rapport-gen}
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	def_users=50 def_customers=100000 def_contacts=200000 def_opps=50000 def_acts=500000
@@ -50,9 +57,11 @@ done
 
 # ---- build ----
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-	${MAKE:-make} --no-print-directory build/rapport build/rapport-gen >&2
+	${MAKE:-make} --no-print-directory build/rapport build/rapport-gen build/rapport-baseline >&2
 fi
 [[ -x $BIN && -x $GEN ]] || die "build/rapport and build/rapport-gen are missing (make build/rapport build/rapport-gen)"
+BASELINE=${BENCH_BASELINE_BIN:-$ROOT/build/rapport-baseline}
+BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 
 # ---- the database ----
 SIZE="u$USERS-c$CUSTOMERS-k$CONTACTS-o$OPPS-a$ACTS-$FTS"
@@ -104,6 +113,7 @@ else
 fi
 BASEURL=http://127.0.0.1:$PORT
 SERVER_PID=
+PG_DIR=
 stop_server() {
 	if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
 		kill "$SERVER_PID" 2>/dev/null || true
@@ -111,17 +121,58 @@ stop_server() {
 	fi
 	SERVER_PID=
 }
-trap stop_server EXIT
+cleanup() {
+	stop_server
+	[[ -n $PG_DIR ]] && scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 
-"$BIN" serve --data "$RUN" --listen "127.0.0.1:$PORT" 2>/dev/null &
-SERVER_PID=$!
-for _ in $(seq 1 300); do
-	curl -sf "$BASEURL/api/health" >/dev/null 2>&1 && break
-	kill -0 "$SERVER_PID" 2>/dev/null || die "the server did not start (try: $BIN serve --data $RUN)"
-	sleep 0.2
-done
-curl -sf "$BASEURL/api/health" >/dev/null || die "the server does not answer on $BASEURL"
-say "server $SERVER_PID on $BASEURL"
+wait_health() { # what-to-try
+	for _ in $(seq 1 300); do
+		curl -sf "$BASEURL/api/health" >/dev/null 2>&1 && break
+		kill -0 "$SERVER_PID" 2>/dev/null || die "the server did not start (try: $1)"
+		sleep 0.2
+	done
+	curl -sf "$BASEURL/api/health" >/dev/null || die "the server does not answer on $BASEURL"
+}
+
+# PostgreSQL: a throwaway cluster tuned for the machine, filled once per run from the fresh
+# SQLite copy with COPY (rapport-gen --to-postgres: the same rows, ids and search columns), then
+# copied (CREATE DATABASE ... TEMPLATE) for the server. pg-cluster.sh starts it with fsync=off
+# (a test cluster): writes are not durable there, which flatters create_activity.
+PG_URL= PG_LOAD=
+prepare_postgres() {
+	PG_DIR=$(mktemp -d /tmp/rapport-bench-pg.XXXXXX)
+	local url t0 base_url
+	url=$(scripts/pg-cluster.sh start "$PG_DIR") || die "cannot start a PostgreSQL cluster (scripts/pg-cluster.sh)"
+	psql -q "$url" -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET effective_cache_size = '8GB'" \
+		-c "ALTER SYSTEM SET work_mem = '32MB'" -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" \
+		-c "ALTER SYSTEM SET random_page_cost = 1.1" -c "ALTER SYSTEM SET max_wal_size = '4GB'" >/dev/null
+	scripts/pg-cluster.sh restart "$PG_DIR" 1 >/dev/null
+	base_url=${url%/*}/bench_base
+	psql -q "$url" -c "CREATE DATABASE bench_base" >/dev/null
+	mkdir -p "$WORK/pg-data"
+	RAPPORT_DATABASE_URL=$base_url RAPPORT_ADMIN_PASSWORD=bench-pass "$BIN" init --data "$WORK/pg-data" >/dev/null \
+		|| die "rapport init on PostgreSQL failed"
+	say "copying the database into PostgreSQL"
+	t0=$(date +%s)
+	"$GEN" --data "$RUN" --to-postgres "$base_url" 2>&1 | tee "$WORK/pg-load.log" >&2 \
+		|| die "rapport-gen --to-postgres failed"
+	PG_LOAD="filled with COPY in $(( $(date +%s) - t0 )) s: $(grep 'postgres copy' "$WORK/pg-load.log" | sed 's/^postgres copy: //')"
+	psql -q "$url" -c "CREATE DATABASE bench_run TEMPLATE bench_base" >/dev/null
+	PG_URL=${url%/*}/bench_run
+}
+
+start_server() { # backend
+	if [[ $1 == postgres ]]; then
+		RAPPORT_DATABASE_URL=$PG_URL "$BIN" serve --data "$WORK/pg-data" --listen "127.0.0.1:$PORT" 2>/dev/null &
+	else
+		"$BIN" serve --data "$RUN" --listen "127.0.0.1:$PORT" 2>/dev/null &
+	fi
+	SERVER_PID=$!
+	wait_health "$BIN serve --data $RUN"
+	say "server $SERVER_PID ($1) on $BASEURL"
+}
 
 # ---- sessions: log in with curl, hand cookie + CSRF token to wrk ----
 login() { # username -> "token csrf user_id"
@@ -139,6 +190,7 @@ lua_session() { # username ids_sql
 	[[ -n $ids ]] || die "no customers for $1"
 	printf '    { user_id = %s, cookie = "%s", csrf = "%s", ids = { %s } },\n' "$uid" "$token" "$csrf" "$ids"
 }
+login_all() {
 say "logging in $REPS reps and the director"
 {
 	echo "return {"
@@ -162,6 +214,7 @@ REP1_COOKIE="rapport_session=$(awk -F'"' '/user_id/ { print $2; exit }' "$WORK/s
 REP1_CSRF=$(awk -F'"' '/user_id/ { print $4; exit }' "$WORK/sessions.lua")
 DIR_COOKIE="rapport_session=$(awk -F'"' '/director = /{ getline; print $2 }' "$WORK/sessions.lua")"
 MGR_COOKIE="rapport_session=$(awk -F'"' '/manager = /{ getline; print $2 }' "$WORK/sessions.lua")"
+}
 
 # ---- the scenarios ----
 # name | script | as | env (space-separated k=v) | what one request is (for the table; first word is used for the check)
@@ -248,9 +301,9 @@ run_wrk() { # name script as env conns threads duration -> output file
 	grep -q BENCH_RESULT "$out" || { say "wrk failed for $name:"; cat "$out" >&2; }
 }
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-ROWS=()
 declare -A MATCH
+run_scenarios() {
+ROWS=()
 for sc in "${SCENARIOS[@]}"; do
 	IFS='|' read -r name script as env what <<<"$sc"
 	[[ $name =~ $ONLY ]] || continue
@@ -277,11 +330,61 @@ for name in "${SINGLES[@]}"; do
 		SROWS+=("| $name | $as | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(field max_ms "$f") |")
 	done
 done
-
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 PEAK=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status")
 RSS_NOW=$(awk '/^(RssAnon|RssFile)/ { printf "%s %.0f MB  ", $1, $2 / 1024 }' "/proc/$SERVER_PID/status")
-stop_server
+}
+
+# The baseline (bench/baseline.c) on the same database file and the same wrk scenario.
+BASE_ROW= BASE_RATIO=
+run_baseline() {
+	[[ ${BENCH_BASELINE:-1} == 1 && -x $BASELINE && "get_customer" =~ $ONLY ]] || return 0
+	"$BASELINE" "$RUN/rapport.db" "$PORT" &
+	SERVER_PID=$!
+	local code=
+	for _ in $(seq 1 100); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' "$BASEURL/api/customers/$REP1_ID" || true)
+		[[ $code == 200 ]] && break
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[[ $code == 200 ]] || { say "the baseline does not answer (try: $BASELINE $RUN/rapport.db $PORT)"; stop_server; return 0; }
+	say "baseline get_customer ($CONNS connections, ${DURATION}s)"
+	rss_reset
+	run_wrk baseline get_customer.lua rep "" "$CONNS" "$THREADS" "$DURATION" "$WORK/baseline.out"
+	local f=$WORK/baseline.out
+	BASE_ROW="| baseline_get_customer | - | \`GET /api/customers/{id}\` (bench/baseline.c: libmicrohttpd + SQLite, no engine) | 1 | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(errors "$f") | $(rss_peak_mb) |"
+	local ours base
+	ours=$(field rps "$WORK/get_customer.out")
+	base=$(field rps "$f")
+	if [[ -n $ours && -n $base ]]; then
+		BASE_RATIO=$(awk -v a="$ours" -v b="$base" 'BEGIN { printf "Rapport get_customer: %.0f req/s = **%.0f %%** of the baseline'"'"'s %.0f req/s (target: at least 70 %%).", a, 100 * a / b, b }')
+	fi
+	say "  $(grep BENCH_RESULT "$f" || echo failed)"
+	stop_server
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+declare -A TABLE SINGLE_TABLE PEAK_OF RSS_OF
+for backend in $BACKENDS; do
+	[[ $backend == sqlite || $backend == postgres ]] || die "unknown backend $backend (BENCH_BACKENDS: sqlite postgres)"
+done
+# before any scenario writes to the SQLite copy
+if [[ " $BACKENDS " == *" postgres "* ]]; then prepare_postgres; fi
+for backend in $BACKENDS; do
+	start_server "$backend"
+	login_all
+	run_scenarios
+	stop_server
+	TABLE[$backend]=$(printf '%s\n' "${ROWS[@]}")
+	SINGLE_TABLE[$backend]=$( ((${#SROWS[@]})) && printf '%s\n' "${SROWS[@]}" || true)
+	PEAK_OF[$backend]=$PEAK
+	RSS_OF[$backend]=$RSS_NOW
+	if [[ $backend == sqlite ]]; then
+		run_baseline
+		if [[ -n $BASE_ROW ]]; then TABLE[$backend]+=$'\n'"$BASE_ROW"; fi
+	fi
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the report ----
 DB_MB=$(( $(stat -c %s "$BASE/rapport.db") / 1048576 ))
@@ -301,20 +404,29 @@ OUT=bench/results/latest.md
 	echo "Load: $CONNS connections, $THREADS wrk threads, ${DURATION} s per scenario; each request carries the session of one of $REPS reps (\`rep\`, data scope: own) or of the director (\`director\`, scope: all)."
 	echo "Matches: the list's \`total\` for the first of the scenario's requests (the check that it finds something). Errors: socket errors + non-2xx answers. Peak RSS: the server's VmHWM during that scenario (reset before each; includes the mmap'd database pages it touched)."
 	echo
-	echo "| Scenario | As | Request | Matches | Req/s | p50 ms | p90 ms | p99 ms | Errors | Peak RSS MB |"
-	echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|"
-	printf '%s\n' "${ROWS[@]}"
-	echo
-	if ((${#SROWS[@]})); then
-		echo "## One connection (latency of a single request, ${SINGLE_DURATION} s each)"
+	for backend in $BACKENDS; do
+		if [[ $backend == sqlite ]]; then echo "## SQLite"; else echo "## PostgreSQL"; fi
 		echo
-		echo "| Scenario | As | Req/s | p50 ms | p90 ms | p99 ms | max ms |"
-		echo "|---|---|---:|---:|---:|---:|---:|"
-		printf '%s\n' "${SROWS[@]}"
+		if [[ $backend == postgres ]]; then
+			echo "$(psql "$PG_URL" -Atc 'SHOW server_version' 2>/dev/null | sed 's/^/PostgreSQL /'), a throwaway cluster (shared_buffers 1GB, fsync off); $PG_LOAD."
+			echo
+		fi
+		echo "| Scenario | As | Request | Matches | Req/s | p50 ms | p90 ms | p99 ms | Errors | Peak RSS MB |"
+		echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|"
+		echo "${TABLE[$backend]}"
 		echo
-	fi
-	echo "Server at the end: peak RSS $PEAK MB over the whole run; now $RSS_NOW"
-	echo
+		if [[ $backend == sqlite && -n $BASE_RATIO ]]; then echo "$BASE_RATIO"; echo; fi
+		if [[ -n ${SINGLE_TABLE[$backend]} ]]; then
+			echo "### One connection (latency of a single request, ${SINGLE_DURATION} s each)"
+			echo
+			echo "| Scenario | As | Req/s | p50 ms | p90 ms | p99 ms | max ms |"
+			echo "|---|---|---:|---:|---:|---:|---:|"
+			echo "${SINGLE_TABLE[$backend]}"
+			echo
+		fi
+		echo "Server at the end: peak RSS ${PEAK_OF[$backend]} MB over the whole run; now ${RSS_OF[$backend]}"
+		echo
+	done
 	echo "## Generating the database"
 	echo
 	echo '```'
@@ -323,3 +435,6 @@ OUT=bench/results/latest.md
 } >"$OUT"
 say "wrote $OUT"
 cat "$OUT"
+if [[ ${SOAK:-0} == 1 ]]; then
+	bench/soak.sh
+fi

@@ -312,6 +312,31 @@ describe('approvals and expenses', () => {
     await noteCycle('reimbursement 2,550.50 CNY', r.id)
   })
 
+  it('a quote whose discount passes the threshold cannot be sent before approval', async () => {
+    await must(call('admin', 'PUT', '/api/approval_flows/quotes', {
+      steps: [{ name: '折扣审批', when: { discount_gt: 10 }, approvers: { type: 'manager' }, time_limit_hours: 4 }],
+    }), 200)
+    const c = await must(call('rep', 'POST', '/api/customers', { name: '成都精密仪器有限公司' }), 201)
+    const quote = (pct) => must(call('rep', 'POST', '/api/quotes', {
+      customer_id: c.id, lines: [{ description: '数控机床', quantity: 2, unit_price: cny(50000), discount_percent: pct }],
+    }), 201)
+    const small = await quote(5)
+    const sent = await must(call('rep', 'PATCH', `/api/quotes/${small.id}`, { version: small.version, status: 'sent' }), 200)
+    assert.equal(sent.status, 'sent', 'a small discount needs nobody')
+    let q = await quote(15)
+    const e = assertError(await call('rep', 'PATCH', `/api/quotes/${q.id}`, { version: q.version, status: 'sent' }), 422, 'validation_failed')
+    assert.equal(e.fields.status, 'approval_required')
+    const s = await must(call('rep', 'POST', `/api/quotes/${q.id}/submit`), 200)
+    assert.equal(s.approval_status, 'pending')
+    const t = (await inbox('mgr')).find((x) => x.entity === 'quotes' && x.record_id === q.id)
+    assert.ok(t, 'the manager decides the discount')
+    assert.equal(t.time_limit_hours, 4)
+    await must(call('mgr', 'POST', `/api/approvals/${t.id}/approve`, { comment: '战略客户' }), 200)
+    q = await must(call('rep', 'GET', `/api/quotes/${q.id}`), 200)
+    assert.equal((await must(call('rep', 'PATCH', `/api/quotes/${q.id}`, { version: q.version, status: 'sent' }), 200)).status, 'sent')
+    assert.equal((await must(call('rep', 'GET', `/api/quotes/${q.id}/approval`), 200)).status, 'approved')
+  })
+
   it('bad input: 4xx and nothing changed', async () => {
     assertError(await call('rep', 'GET', '/api/approvals?status=maybe'), 400, 'bad_request')
     assertError(await call('rep', 'POST', '/api/expenses/999999/submit'), 404, 'not_found')

@@ -5,6 +5,7 @@
  * with the same number, and the old one becomes "superseded", still readable.
  */
 #include "documents.h"
+#include "../../core/approval.h"
 #include "doc_lines.h"
 #include "sales.h"
 #include "../../core/record.h"
@@ -149,6 +150,19 @@ static int after_create(hook_ctx *h, json_t *rec)
 	return rc;
 }
 
+/* A quote goes out only when its figures need no approval under the admin's
+ * quote flow (a discount past a threshold...) or were approved (approval.h). */
+static int send_gate(hook_ctx *h, json_t *old, json_t *patch)
+{
+	if (strcmp(str(patch, "status"), "sent"))
+		return 0;
+	json_t *now = json_deep_copy(old);
+	json_object_update(now, patch);
+	int rc = approval_gate(h, now, "status");
+	json_decref(now);
+	return rc;
+}
+
 static int before_update(hook_ctx *h, json_t *old, json_t *patch)
 {
 	const char *from = str(old, "status");
@@ -186,14 +200,16 @@ static int before_update(hook_ctx *h, json_t *old, json_t *patch)
 	if (cur && !doc_currency_ok(json_string_value(cur)))
 		return hook_field_error(h, "currency", "invalid_currency");
 	json_t *lines = json_object_get(patch, "lines");
-	if (!lines && !cur)
-		return 0;
-	if (!lines) {
-		lines = doc_lines_copy(json_object_get(old, "lines"), true);
-		json_object_set_new(patch, "lines", lines);
+	if (lines || cur) {
+		if (!lines) {
+			lines = doc_lines_copy(json_object_get(old, "lines"), true);
+			json_object_set_new(patch, "lines", lines);
+		}
+		if (doc_compute_lines(h, lines, json_string_value(cur ? cur : json_object_get(old, "currency")), patch,
+				      "lines"))
+			return -1;
 	}
-	return doc_compute_lines(h, lines, json_string_value(cur ? cur : json_object_get(old, "currency")), patch,
-				 "lines");
+	return send_gate(h, old, patch);
 }
 
 static int before_delete(hook_ctx *h, json_t *old)
