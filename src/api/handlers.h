@@ -102,6 +102,21 @@ int api_link_get(api_ctx *c);
 int api_link_post(api_ctx *c);
 int api_mail_outbox(api_ctx *c);
 
+/* commissions_api.c */
+int api_comm_plans_list(api_ctx *c);
+int api_comm_plans_create(api_ctx *c);
+int api_comm_plans_get(api_ctx *c);
+int api_comm_fee_rules_list(api_ctx *c);
+int api_comm_fee_rules_create(api_ctx *c);
+int api_comm_contract(api_ctx *c);
+int api_comm_deduction_create(api_ctx *c);
+int api_comm_deductions_list(api_ctx *c);
+int api_comm_deduction_ack(api_ctx *c);
+int api_comm_statement(api_ctx *c);
+int api_comm_months(api_ctx *c);
+int api_comm_month_close(api_ctx *c);
+int api_comm_preview(api_ctx *c);
+
 /* approvals_api.c: the approval engine, delegations, flows; expenses' pay and settings */
 int api_approvals_list(api_ctx *c);
 int api_approval_get(api_ctx *c);

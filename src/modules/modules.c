@@ -1,5 +1,6 @@
 /* modules.c - the list of modules, in dependency order. */
 #include "modules.h"
+#include "commissions/commissions.h"
 #include "org/org.h"
 #include "expenses/expenses.h"
 #include "pool/pool.h"
@@ -14,5 +15,6 @@ int modules_register_all(void)
 	pool_register();
 	expenses_register();
 	mail_register_actions();
+	commissions_register();
 	return entity_check_all() ? -1 : 0;
 }

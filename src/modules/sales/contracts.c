@@ -409,9 +409,24 @@ json_t *contract_set_plan(ent_op *op, int64_t id, json_t *body)
 	return out;
 }
 
+int (*contract_saved_hook)(ent_op *op, int64_t id, json_t *rec);
+
+static int after_create(hook_ctx *h, json_t *rec)
+{
+	return contract_saved_hook ? contract_saved_hook(h->op, h->id, rec) : 0;
+}
+
+static int after_update(hook_ctx *h, json_t *old, json_t *rec)
+{
+	(void)old;
+	return contract_saved_hook ? contract_saved_hook(h->op, h->id, rec) : 0;
+}
+
 static const entity_hooks hooks = {
 	.before_create = before_create,
+	.after_create = after_create,
 	.before_update = before_update,
+	.after_update = after_update,
 	.before_delete = before_delete,
 	.decorate = decorate,
 };

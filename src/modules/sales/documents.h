@@ -16,6 +16,10 @@ extern const entity_def contracts_entity, contract_installments_entity;
 extern const entity_def payments_entity, payment_allocations_entity;
 extern const entity_def invoices_entity;
 
+/* Called in the transaction of every contract create and update, with the
+ * full record, when set: the commissions module pins the plan versions of a
+ * contract as it is signed (the sales module does not depend on it). */
+extern int (*contract_saved_hook)(ent_op *op, int64_t id, json_t *rec);
 /* Registers the document entities (after the sales ones they refer to) and their jobs. */
 void documents_register(void);
 /* The daily job that expires sent quotes past their valid-until date. */
