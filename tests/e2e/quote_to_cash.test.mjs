@@ -297,32 +297,36 @@ test('revise a sent quote: a new version to edit, the old one listed and read-on
   assert.equal((await api.get(`/quotes/${sent.id}`)).total.amount, 5_650_000, 'the old version did not change')
 })
 
-test('attachments on a record: upload with the name, a refused type explained, delete', { timeout: 45_000 }, async () => {
+test('attachments on the contract: upload, download the same bytes, a refused type explained, delete', { timeout: 45_000 }, async () => {
   const { page, api } = session
-  await page.goto(`/customers/${customer.id}`)
+  assert.ok(contractId, 'an earlier test made the contract')
+  await page.goto(`/contracts/${contractId}`)
   await page.locator(`${byTestId('detail-tabs')} .el-tabs__item`, { hasText: '附件' }).click()
   const widget = page.locator(byTestId('attachments'))
   await widget.waitFor()
 
   const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n', 'latin1')
-  await widget.locator(byTestId('attachments-input')).setInputFiles({ name: '技术协议.pdf', mimeType: 'application/pdf', buffer: pdf })
-  await widget.locator(byTestId('attachment-link')).getByText('技术协议.pdf').waitFor()
-  const listed = (await api.get(`/customers/${customer.id}/attachments`)).data
+  await widget.locator(byTestId('attachments-input')).setInputFiles({ name: '合同扫描件.pdf', mimeType: 'application/pdf', buffer: pdf })
+  await widget.locator(byTestId('attachment-link')).getByText('合同扫描件.pdf').waitFor()
+  const listed = (await api.get(`/contracts/${contractId}/attachments`)).data
   assert.equal(listed.length, 1)
-  assert.equal(listed[0].name, '技术协议.pdf')
+  assert.equal(listed[0].name, '合同扫描件.pdf')
   assert.equal(listed[0].size, pdf.length)
+
+  const [download] = await Promise.all([page.waitForEvent('download'), widget.locator(byTestId('attachment-download')).first().click()])
+  assert.deepEqual(await readFile(await download.path()), pdf)
 
   // A type off the allow-list: refused by the server, the reason shown, nothing stored.
   await widget.locator(byTestId('attachments-input')).setInputFiles({ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\x90\x00') })
   const problem = widget.locator(byTestId('attachments-error'))
   await problem.waitFor()
   assert.match(await textOf(problem), /setup\.exe/)
-  assert.equal((await api.get(`/customers/${customer.id}/attachments`)).data.length, 1)
+  assert.equal((await api.get(`/contracts/${contractId}/attachments`)).data.length, 1)
 
   await widget.locator(byTestId('attachment-delete')).first().click()
   await confirmBox(page)
   await eventually(async () => (await widget.locator(byTestId('attachment-link')).count()) === 0, { message: 'deleted' })
-  assert.equal((await api.get(`/customers/${customer.id}/attachments`)).data.length, 0)
+  assert.equal((await api.get(`/contracts/${contractId}/attachments`)).data.length, 0)
   assert.deepEqual(session.problems, [])
 })
 
