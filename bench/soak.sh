@@ -11,11 +11,12 @@
 #   SOAK_DATA=DIR         a data folder to copy and serve (default: the 100k benchmark database
 #                         if bench/run.sh made one, else a small one generated here)
 #   SOAK_GROWTH_MB=30     allowed RSS growth from the end of the first minute to the end
+#   SOAK_BIN, SOAK_GEN    other binaries than build/rapport and build/rapport-gen
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BIN=$ROOT/build/rapport
-GEN=$ROOT/build/rapport-gen
+BIN=${SOAK_BIN:-$ROOT/build/rapport}
+GEN=${SOAK_GEN:-$ROOT/build/rapport-gen}
 SECONDS_TOTAL=${SOAK_SECONDS:-600}
 INTERVAL=${SOAK_INTERVAL:-10}
 CONNS=${SOAK_CONNECTIONS:-16}

@@ -15,7 +15,6 @@
 
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_SECONDS ?= 60
-FUZZ_JOBS    ?= 1
 FUZZ_SUPPORT := tests/fuzz/common.o tests/unit/assets_stub.o
 FUZZ_SAN     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
@@ -50,7 +49,7 @@ fuzz-run: fuzz-build
 		mkdir -p $(BUILD)/corpus/$$t tests/fuzz/corpus/$$t; \
 		echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(BUILD)/fuzzer/$$t -max_total_time=$(FUZZ_SECONDS) -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
+		$(BUILD)/fuzzer/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 			-print_final_stats=1 -artifact_prefix=$(BUILD)/crash-$$t- \
 			$$( [ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict ) \
 			$(BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>$(BUILD)/fuzz-$$t.log \
