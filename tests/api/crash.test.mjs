@@ -79,7 +79,7 @@ describe('crash safety: SIGKILL under a write load', () => {
       }
       const before = acked.length
       const clients = Array.from({ length: CLIENTS }, (_, k) => client(k))
-      await sleep(300 + Math.floor(Math.random() * 1200))
+      await sleep(500 + Math.floor(Math.random() * 1200))
       const reports = sanitizerReports(server.stderr())
       server.child.kill('SIGKILL')
       await new Promise((resolve) => (server.running() ? server.child.once('exit', resolve) : resolve()))
