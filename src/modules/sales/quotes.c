@@ -154,7 +154,8 @@ static int after_create(hook_ctx *h, json_t *rec)
  * quote flow (a discount past a threshold...) or were approved (approval.h). */
 static int send_gate(hook_ctx *h, json_t *old, json_t *patch)
 {
-	if (strcmp(str(patch, "status"), "sent"))
+	const char *to = str(patch, "status");
+	if (!to || strcmp(to, "sent")) /* a PATCH without a status moves nothing */
 		return 0;
 	json_t *now = json_deep_copy(old);
 	json_object_update(now, patch);
