@@ -36,9 +36,13 @@
  * Content-Length says so at once, the connection is closed after the 413. */
 #define DISCARD_CAP (64 * 1024 * 1024)
 
-#define CSP "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " \
+#define CSP_COMMON "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " \
 	    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "     \
-	    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+	    "object-src 'none'; base-uri 'self'; form-action 'self'; "
+#define CSP CSP_COMMON "frame-ancestors 'none'"
+/* A file shown inline (a quote's PDF, an attached image) may be framed by the
+ * app itself for its preview; it carries no actions to click-jack. */
+#define CSP_FRAMEABLE CSP_COMMON "frame-ancestors 'self'"
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -66,12 +70,17 @@ typedef struct http_request {
 
 static atomic_int in_flight;
 
-static void add_common_headers(struct MHD_Response *resp)
+static void add_headers(struct MHD_Response *resp, bool frameable)
 {
-	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "Content-Security-Policy", frameable ? CSP_FRAMEABLE : CSP);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
-	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "X-Frame-Options", frameable ? "SAMEORIGIN" : "DENY");
+}
+
+static void add_common_headers(struct MHD_Response *resp)
+{
+	add_headers(resp, false);
 }
 
 static void log_request(http_request *r, const char *method, const char *url, int status)
@@ -116,7 +125,7 @@ static enum MHD_Result send_api(http_request *r, const char *method, const char 
 			return MHD_NO;
 		}
 	}
-	add_common_headers(resp);
+	add_headers(resp, c->content_disposition && !strncmp(c->content_disposition, "inline", 6));
 	if (c->content_type)
 		MHD_add_response_header(resp, "Content-Type", c->content_type);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");

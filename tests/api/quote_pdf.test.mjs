@@ -109,7 +109,9 @@ describe('the quote PDF', () => {
     assert.match(cd, /^inline; filename="[\x20-\x7e]+"; filename\*=UTF-8''/)
     assert.equal(decodeURIComponent(cd.split("filename*=UTF-8''")[1]), `报价单-${quote.number}.pdf`)
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff')
-    assert.ok(res.headers.get('content-security-policy'))
+    // shown inline, the app may frame it for its preview; nobody else may
+    assert.match(res.headers.get('content-security-policy'), /frame-ancestors 'self'/)
+    assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN')
     assert.equal(res.headers.get('cache-control'), 'no-store')
 
     const text = await pdfText(bytes)
@@ -140,6 +142,8 @@ describe('the quote PDF', () => {
     assert.equal(res.status, 200)
     const cd = res.headers.get('content-disposition')
     assert.match(cd, /^attachment; /)
+    assert.match(res.headers.get('content-security-policy'), /frame-ancestors 'none'/)
+    assert.equal(res.headers.get('x-frame-options'), 'DENY')
     assert.equal(decodeURIComponent(cd.split("filename*=UTF-8''")[1]), `Quote-${quote.number}.pdf`)
     const text = await pdfText(bytes)
     // (a long English name wraps: its first words are on one line)
