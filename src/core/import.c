@@ -529,7 +529,8 @@ int import_errors_csv(ent_op *op, int64_t id, buf *out)
 				json_object_foreach(json_object_get(p, "fields"), k, v)
 					buf_addf(&text, "%s%s: %s", text.len ? "; " : "", k, json_string_value(v));
 				const char *msg = json_string_value(json_object_get(p, "message"));
-				if (msg)
+				/* the engine's general words add nothing to the per-field codes */
+				if (msg && !(text.len && !strcmp(msg, "some fields are not valid")))
 					buf_addf(&text, "%s%s", text.len ? "; " : "", msg);
 				csv_write_field(out, buf_str(&text), text.len);
 				buf_free(&text);
