@@ -43,10 +43,22 @@ export const router = createRouter({
       meta: { public: true, titleKey: 'login.title' },
     },
     {
+      // a one-click link from a mail: no session needed (the link is the credential)
+      path: '/l/:token',
+      name: 'action-link',
+      component: () => import('@/views/LinkView.vue'),
+      meta: { public: true },
+    },
+    {
       path: '/',
       component: () => import('@/layouts/AppLayout.vue'),
       children: [
         { path: '', redirect: HOME_PATH },
+        {
+          path: 'commissions',
+          name: 'commissions',
+          component: () => import('@/views/commissions/CommissionStatementView.vue'),
+        },
         {
           path: 'opportunities/board',
           name: 'opportunities-board',
