@@ -41,7 +41,7 @@ export const AREAS: readonly Area[] = [
   { key: 'knowledge', path: '/knowledge', entity: 'articles', view: entityList },
   { key: 'calendar', path: '/calendar', entity: 'events', view: entityList },
   { key: 'announcements', path: '/announcements', entity: 'announcements', view: entityList },
-  { key: 'approvals', path: '/approvals', entity: 'approvals', view: entityList },
+  { key: 'approvals', path: '/approvals', view: () => import('@/views/approvals/ApprovalInboxView.vue') },
   { key: 'expenses', path: '/expenses', entity: 'expenses', view: entityList },
   { key: 'reports', path: '/reports', view: comingSoon },
   { key: 'settings', path: '/settings', view: () => import('@/views/settings/SettingsView.vue') },

@@ -17,6 +17,7 @@ const quotePanel = () => import('./QuotePanel.vue')
 const linesPanel = () => import('./LinesPanel.vue')
 const contractPanel = () => import('./ContractPanel.vue')
 const accountSummary = () => import('./AccountSummary.vue')
+const expensePanel = () => import('./ExpensePanel.vue')
 
 export const DETAIL_EXTENSIONS: Readonly<Record<string, DetailExtension>> = {
   quotes: {
@@ -28,4 +29,6 @@ export const DETAIL_EXTENSIONS: Readonly<Record<string, DetailExtension>> = {
   contracts: { panel: contractPanel, hiddenFields: ['installments', 'received', 'outstanding', 'overdue'] },
   customers: { panel: accountSummary },
   opportunities: { panel: accountSummary },
+  // approval status and actions, lines; nothing changes while it waits for approval or once paid
+  expenses: { panel: expensePanel, editable: (record) => record.approval_status !== 'pending' && !record.paid_at },
 }
