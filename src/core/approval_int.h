@@ -1,6 +1,7 @@
 /*
  * approval_int.h - what the files of the approval engine share (approval.c:
- * flows, facts, submit and withdraw; approval_task.c: the approver's side and
+ * facts, plans, submit and withdraw; approval_flow.c: flows and versions;
+ * approval_task.c: the approver's side and
  * the stages; approval_people.c: who approves; approval_sla.c: time limits;
  * approval_mail.c: mails with one-click links).  Not for other layers.
  */
@@ -38,6 +39,9 @@ json_t *appr_flow_current(db *d, const char *entity, int *version);
 /* A JSON array of ids: the steps of `flow` that apply to facts, resolved to
  * stages [{"step","name","mode","limit","approvers":[ids]}]. */
 json_t *appr_plan(ent_op *op, json_t *flow, json_t *facts, int64_t submitter);
+
+/* Requests of a record (or only the one with id rid), newest first, with tasks and events. */
+json_t *appr_requests_json(ent_op *op, const char *entity, int64_t record_id, int64_t rid);
 
 /* ---- requests and tasks (approval_task.c) ---- */
 int appr_event(ent_op *op, int64_t request, int64_t task, int64_t user, const char *action, const char *comment);

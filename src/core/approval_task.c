@@ -350,8 +350,6 @@ json_t *approval_inbox(ent_op *op, const char *status, int64_t limit, int64_t of
 			 "offset", (json_int_t)offset);
 }
 
-json_t *appr_requests_json(ent_op *op, const char *entity, int64_t record_id, int64_t rid);
-
 json_t *approval_task_get(ent_op *op, int64_t task_id)
 {
 	task_row t;

@@ -15,7 +15,9 @@
 /* Core tables in load order; the entity tables follow in registry order. */
 static const char *const core_tables[] = { "users", "settings", "option_lists", "roles", "audit_log",
 					   "record_shares", "pool_events", "notifications", "job_runs",
-					   "imports", "import_rows", "import_errors", "attachments", NULL };
+					   "imports", "import_rows", "import_errors", "attachments",
+					   "approval_flows", "approval_requests", "approval_tasks", "approval_events",
+					   "delegations", NULL };
 
 /* Columns that are derived on each backend, never moved. */
 static bool derived(const char *col)
@@ -150,7 +152,9 @@ static int finish_postgres(db *d)
 		if (db_exec(d, sql))
 			return -1;
 	}
-	const char *seq_tables[] = { "audit_log", "pool_events", "notifications", "imports", "attachments" };
+	const char *seq_tables[] = { "audit_log", "pool_events", "notifications", "imports", "attachments",
+				     "approval_flows", "approval_requests", "approval_tasks", "approval_events",
+				     "delegations" };
 	for (size_t i = 0; i < sizeof(seq_tables) / sizeof(seq_tables[0]); i++) {
 		char sql[256];
 		snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence('%s', 'id'), "
