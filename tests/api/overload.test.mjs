@@ -1,7 +1,7 @@
 // Overload: with far more connections than the server can serve, requests are refused at once
 // with 503 {"error":{"code":"unavailable"}} and Retry-After (and their connection closed) rather
 // than queued without bound; when the load drops, everything is served again. The queue budget is
-// set small (RAPPORT_QUEUE_MS=150) so that a few hundred list requests overload the test server.
+// set small (RAPPORT_QUEUE_MS=300) so that a few hundred list requests overload the test server.
 
 import assert from 'node:assert/strict'
 import http from 'node:http'
@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test'
 import { api, assertError, login, startServer } from './lib/server.mjs'
 
 const CONNECTIONS = 400
-const BUDGET_MS = 150
+const BUDGET_MS = 300
 
 /** One GET on its own connection: { status, ms, retryAfter, body }. */
 function get(server, path, session) {
