@@ -201,6 +201,11 @@ json_t *mail_outbox_list(ent_op *op, const char *status)
 		op_fail(op, 403, "forbidden", "only administrators see the mail queue");
 		return NULL;
 	}
+	if (status && strcmp(status, "queued") && strcmp(status, "sent") && strcmp(status, "failed")) {
+		op_fail(op, 422, "validation_failed", "status is queued, sent or failed");
+		op->err.fields = json_pack("{s:s}", "status", "invalid_option");
+		return NULL;
+	}
 	db_stmt *s = db_prepare(op->db, "SELECT id, to_addr, subject, status, attempts, next_attempt_at, last_error, "
 					"created_at, sent_at FROM mail_outbox WHERE (CAST(? AS TEXT) IS NULL OR status = ?) "
 					"ORDER BY id DESC LIMIT 200");

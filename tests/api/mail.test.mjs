@@ -115,9 +115,31 @@ describe('mail outbox and action links', () => {
     assertError(await api(server, 'POST', `/api/links/${token.toUpperCase()}`), 404, 'not_found')
   })
 
-  test('mail sent while the business change commits, nothing sent twice', async () => {
+  test('nothing sent twice', async () => {
     const again = await runJobs(server, new Date(Date.now() + 60 * 60_000))
     assert.equal(again.jobs.mail.sent, undefined, JSON.stringify(again))
     assert.equal(smtp.pending(), 0)
+  })
+
+  test('a server that never answers: retried with growing pauses, given up after 8 attempts with the error kept', async () => {
+    const dead = await freePort()
+    assert.equal((await api(server, 'PUT', '/api/settings/mail', { session: admin, body: { port: dead } })).status, 200)
+    assert.equal((await api(server, 'POST', '/api/settings/mail/test', { session: admin, body: { to: 'nobody@example.com' } })).status, 202)
+    const start = Date.now() + 2 * 3600_000 // past the pause of the mail of the tests before
+    let last
+    for (let i = 1; i <= 8; i++) {
+      last = await runJobs(server, new Date(start + i * 7 * 3600_000))
+      if (i < 8) assert.equal(last.jobs.mail.retry, 1, `attempt ${i}: ${JSON.stringify(last)}`)
+    }
+    assert.equal(last.jobs.mail.gave_up, 1, JSON.stringify(last))
+    const failed = (await api(server, 'GET', '/api/mail/outbox', { session: admin, query: { status: 'failed' } })).json.data
+    assert.equal(failed.length, 1)
+    assert.equal(failed[0].to, 'nobody@example.com')
+    assert.equal(failed[0].attempts, 8)
+    assert.ok(failed[0].last_error)
+    // given up: never tried again
+    const afterwards = await runJobs(server, new Date(start + 100 * 7 * 3600_000))
+    assert.equal(afterwards.jobs.mail.sent, undefined, JSON.stringify(afterwards))
+    assertError(await api(server, 'GET', '/api/mail/outbox', { session: admin, query: { status: 'lost' } }), 422, 'validation_failed')
   })
 })
