@@ -455,6 +455,65 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 	sqlb_add(q, ")");
 }
 
+/* Adds to q the narrow read scope of e as up to three disjoint conditions on
+ * alias t (each " AND (...)"), one per sqlb in out: owned within the scope,
+ * in a pool the caller sees, shared with them (and neither of those).  A
+ * list can then take each branch from an index in its own sort order and
+ * count each one from the index alone (see record.c run_list).  Returns
+ * the number of branches, or 0 when the scope has no such shape (all, wide,
+ * through a parent, nothing). */
+int acl_scope_branches(ent_op *op, const entity_def *e, const char *t, sqlb out[3])
+{
+	const auth_session *who = op->who;
+	if (!who || !who->acl || who->acl->admin || e->scope_via || !(e->flags & E_OWNED))
+		return 0;
+	enum acl_scope sc = acl_action_scope(who, e, ACL_READ);
+	if (sc == SCOPE_NONE || sc == SCOPE_ALL)
+		return 0;
+	char from[96];
+	const char *owners = sc == SCOPE_OWN ? NULL : acl_owner_ids(op, sc);
+	if (owners && json_count(owners) > NARROW_SCOPE_OWNERS)
+		return 0;
+	int64_t me = who->user.id;
+	const char *json = db_sql_json_values(op->db, "?", from, sizeof(from));
+	/* owned: t.owner_id = me, or IN the owners */
+	sqlb *own = &out[0];
+	if (owners) {
+		sqlb_addf(own, " AND %s.owner_id IN (SELECT CAST(value AS BIGINT) FROM %s)", t, json);
+		sqlb_param(own, (sql_param){ .t = P_TEXT, .s = xstrdup(owners) });
+	} else {
+		sqlb_addf(own, " AND %s.owner_id = ", t);
+		sqlb_int(own, me);
+	}
+	int n = 1;
+	const char *pools = e->pool_field ? acl_pool_departments(op) : NULL;
+	if (pools) {
+		sqlb_addf(&out[n], " AND %s.owner_id IS NULL AND %s.%s IN (SELECT CAST(value AS BIGINT) FROM %s)", t, t,
+			  e->pool_field, json);
+		sqlb_param(&out[n], (sql_param){ .t = P_TEXT, .s = xstrdup(pools) });
+		n++;
+	}
+	/* shared, and not already in one of the branches above */
+	sqlb *sh = &out[n++];
+	sqlb_addf(sh, " AND %s.id IN (SELECT record_id FROM record_shares WHERE entity = '%s' AND user_id = ", t, e->name);
+	sqlb_int(sh, me);
+	sqlb_addf(sh, ") AND (%s.owner_id IS NULL OR ", t);
+	if (owners) {
+		sqlb_addf(sh, "%s.owner_id NOT IN (SELECT CAST(value AS BIGINT) FROM %s))", t, json);
+		sqlb_param(sh, (sql_param){ .t = P_TEXT, .s = xstrdup(owners) });
+	} else {
+		sqlb_addf(sh, "%s.owner_id <> ", t);
+		sqlb_int(sh, me);
+		sqlb_add(sh, ")");
+	}
+	if (pools) {
+		sqlb_addf(sh, " AND (%s.owner_id IS NOT NULL OR %s.%s IS NULL OR %s.%s NOT IN "
+			      "(SELECT CAST(value AS BIGINT) FROM %s))", t, t, e->pool_field, t, e->pool_field, json);
+		sqlb_param(sh, (sql_param){ .t = P_TEXT, .s = xstrdup(pools) });
+	}
+	return n;
+}
+
 int acl_scope(ent_op *op, const entity_def *e, const char *t, sqlb *q, int flags)
 {
 	const auth_session *who = op->who;

@@ -170,6 +170,59 @@ json_t *record_get(ent_op *op, const entity_def *e, int64_t id)
 	return decorate(op, e, id, load(op, e, id, 1, false));
 }
 
+/* Appends the list's filter (text and a copy of its parameters) to q. */
+static void add_where(sqlb *q, const list_query *lq)
+{
+	sqlb_add(q, buf_str(&lq->where.sql));
+	for (int i = 0; i < lq->where.n; i++) {
+		sql_param p = lq->where.p[i];
+		if (p.s)
+			p.s = xstrdup(p.s);
+		sqlb_param(q, p);
+	}
+}
+
+/* Appends branch b's parameters (its text is already in q). */
+static void add_params(sqlb *q, const sqlb *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		sql_param p = b->p[i];
+		if (p.s)
+			p.s = xstrdup(p.s);
+		sqlb_param(q, p);
+	}
+}
+
+/* A narrow scope (a rep's own customers, their pool, their shares) as
+ * disjoint branches: the page takes the first offset+limit of each branch in
+ * the list's order (from an index that starts with the owner or the pool and
+ * goes on with the filter and the sort, schema.c) and sorts those; the total
+ * adds up each branch's count.  Before, both tested the filter on every
+ * visible row: 10k row reads for a rep with a department pool (bench/NOTES.md). */
+static void branch_sql(const entity_def *e, const list_query *lq, const char *live, sqlb *br, int nb,
+		       sqlb *q, sqlb *cnt, int64_t cap)
+{
+	sqlb_add(q, " AND t.id IN (");
+	sqlb_add(cnt, "SELECT ");
+	for (int i = 0; i < nb; i++) {
+		sqlb_addf(q, "%sSELECT id FROM (SELECT t.id FROM %s t%s", i ? " UNION ALL " : "", e->name, live);
+		sqlb_add(q, buf_str(&br[i].sql));
+		add_params(q, &br[i]);
+		add_where(q, lq);
+		sqlb_addf(q, " ORDER BY %s LIMIT ", buf_str(&lq->order));
+		sqlb_int(q, lq->offset + lq->limit);
+		sqlb_addf(q, ") b%d", i);
+		sqlb_addf(cnt, "%s(SELECT count(*) FROM (SELECT 1 FROM %s t%s", i ? " + " : "", e->name, live);
+		sqlb_add(cnt, buf_str(&br[i].sql));
+		add_params(cnt, &br[i]);
+		add_where(cnt, lq);
+		sqlb_add(cnt, " LIMIT ");
+		sqlb_int(cnt, cap + 1);
+		sqlb_addf(cnt, ") c%d)", i);
+	}
+	sqlb_add(q, ")");
+}
+
 static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool scoped)
 {
 	sqlb q = SQLB_INIT, cnt = SQLB_INIT;
@@ -181,32 +234,33 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 	const char *live = lq->deleted ? " WHERE t.deleted_at IS NOT NULL" : " WHERE t.deleted_at IS NULL";
 	sqlb_add(&q, live);
 	sqlb_add(&cnt, live);
-	if (scoped) {
+	sqlb br[3] = { SQLB_INIT, SQLB_INIT, SQLB_INIT };
+	int nb = scoped && !lq->selective ? acl_scope_branches(op, e, "t", br) : 0;
+	if (nb) {
+		sqlb_free(&cnt);
+		branch_sql(e, lq, live, br, nb, &q, &cnt, cap);
+	} else if (scoped) {
 		/* when a search or a parent already narrows the rows, test the scope on
 		 * each of them instead of gathering every visible id first */
 		int how = ACL_READ | (lq->selective ? ACL_ONE_ROW : 0);
 		acl_scope(op, e, "t", &q, how);
 		acl_scope(op, e, "t", &cnt, how);
 	}
+	for (int i = 0; i < 3; i++)
+		sqlb_free(&br[i]);
 	/* the filter text and its parameters, appended to both statements */
-	sqlb_add(&q, buf_str(&lq->where.sql));
-	sqlb_add(&cnt, buf_str(&lq->where.sql));
-	for (int i = 0; i < lq->where.n; i++) {
-		sql_param p = lq->where.p[i];
-		if (p.s)
-			p.s = xstrdup(p.s);
-		sqlb_param(&q, p);
-		if (p.s)
-			p.s = xstrdup(p.s);
-		sqlb_param(&cnt, p);
-	}
+	add_where(&q, lq);
+	if (!nb)
+		add_where(&cnt, lq);
 	sqlb_addf(&q, " ORDER BY %s LIMIT ", buf_str(&lq->order));
 	sqlb_int(&q, lq->limit);
 	sqlb_add(&q, " OFFSET ");
 	sqlb_int(&q, lq->offset);
-	sqlb_add(&cnt, " LIMIT ");
-	sqlb_int(&cnt, cap + 1);
-	sqlb_add(&cnt, ") c");
+	if (!nb) {
+		sqlb_add(&cnt, " LIMIT ");
+		sqlb_int(&cnt, cap + 1);
+		sqlb_add(&cnt, ") c");
+	}
 
 	json_t *data = json_array(), *out = NULL;
 	int64_t total = 0;

@@ -109,11 +109,40 @@ static int create_list_index(db *d, const entity_def *e, const char *spec)
 	return rc;
 }
 
+/* For a list as seen through a narrow scope (record.c branch_sql): the same
+ * columns behind the owner, and behind the pool and the owner, so a rep's
+ * own rows and their pool's are each found in list order and counted from
+ * the index alone. */
+static int create_scope_indexes(db *d, const entity_def *e, const char *spec)
+{
+	if (e->scope_via || !(e->flags & E_OWNED))
+		return 0;
+	char cols[200], name[200];
+	int rc = 0;
+	for (int pool = 0; pool < 2 && !rc; pool++) {
+		if (pool && !e->pool_field)
+			break;
+		snprintf(cols, sizeof(cols), "%s%sowner_id,%s", pool ? e->pool_field : "", pool ? "," : "", spec);
+		snprintf(name, sizeof(name), "%s_scope", e->name);
+		for (const char *p = cols; *p; p++)
+			if (*p != ' ')
+				snprintf(name + strlen(name), sizeof(name) - strlen(name), "%c", *p == ',' ? '_' : *p);
+		buf q = BUF_INIT;
+		buf_addf(&q, "CREATE INDEX IF NOT EXISTS %s ON %s(%s) WHERE deleted_at IS NULL", name, e->name, cols);
+		rc = db_exec(d, buf_str(&q));
+		buf_free(&q);
+	}
+	return rc;
+}
+
 static int create_indexes(db *d, const entity_def *e)
 {
 	int rc = create_index(d, e, "updated", "updated_at", false);
-	for (const char *const *ix = e->list_indexes; ix && *ix && !rc; ix++)
+	for (const char *const *ix = e->list_indexes; ix && *ix && !rc; ix++) {
 		rc = create_list_index(d, e, *ix);
+		if (!rc)
+			rc = create_scope_indexes(d, e, *ix);
+	}
 	if (!rc)
 		rc = create_index(d, e, "created", "created_at", false);
 	if (!rc && (e->flags & E_OWNED))
