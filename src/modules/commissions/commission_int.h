@@ -39,4 +39,21 @@ int comm_choose(ent_op *op, int64_t owner, const char *date, int64_t *plan_id, j
  * when the contract is not signed (no commission). */
 int comm_pin_get(ent_op *op, int64_t contract_id, int64_t *plan_id, json_t **fee_ids);
 
+/* commission_lines.c */
+int64_t comm_obj_int(json_t *o, const char *k);
+void comm_obj_add(json_t *o, const char *k, int64_t v);
+/* The tier period key of date under p's tier_period (m, q, y get all three). */
+const char *comm_period_key(const comm_plan_row *p, const char *date, char m[16], char q[16], char y[16]);
+/* Adds to in the portions of base at p's category rates, by the quote's lines. */
+void comm_category_parts(ent_op *op, const comm_plan_row *p, int64_t quote_id, int64_t base, comm_input *in);
+/* Every payment line of user up to date `to`, oldest first, each with the
+ * internal members "_key" (p<payment id>) and "_month"; NULL with op->err. */
+json_t *comm_payment_lines(ent_op *op, int64_t user, const char *to);
+int64_t comm_line_money(json_t *line, const char *k);   /* a money member's amount */
+const char *comm_line_currency(json_t *line);
+void comm_strip_internal(json_t *lines);                /* drops "_key" and "_month" */
+void comm_this_month(char out[8]);                       /* the company's month, YYYY-MM */
+/* commission_statement.c: may the caller read user's commission? */
+bool comm_may_read(ent_op *op, int64_t user);
+
 #endif
