@@ -541,7 +541,16 @@ int import_errors_csv(ent_op *op, int64_t id, buf *out)
 				size_t n;
 				const char *f = csv_field(&r, i, &n);
 				buf_addc(out, ',');
-				csv_write_field(out, f, n);
+				/* as the export does: a cell starting with = or @ is text, not a formula */
+				if (n && (f[0] == '=' || f[0] == '@')) {
+					buf t = BUF_INIT;
+					buf_addc(&t, '\'');
+					buf_add(&t, f, n);
+					csv_write_field(out, t.ptr, t.len);
+					buf_free(&t);
+				} else {
+					csv_write_field(out, f, n);
+				}
 			}
 			buf_adds(out, "\r\n");
 			header = false;

@@ -107,7 +107,7 @@ describe('imports', () => {
     const csv = [
       '客户名称,电话,客户等级,行业,城市,标签,备注',
       '甲乙丙有限公司,010-12345678,A,制造业,北京,"重点,华北","第一行\n第二行"', // row 2: fine, notes with a line break
-      '坏等级公司,010-22222222,Z,,,,', // row 3: grade not an option
+      '坏等级公司,010-22222222,Z,,=1+1,,', // row 3: grade not an option (and a formula-looking city)
       ',010-33333333,B,,,,', // row 4: name missing
       '甲乙丙有限公司,010-44444444,C,,,,', // row 5: same name as row 2
       '已有客户有限公司,,D,,,,', // row 6: same name as an existing customer
@@ -156,6 +156,7 @@ describe('imports', () => {
     assert.match(lines[0], /^行号 Row,问题 Problems,客户名称/)
     assert.deepEqual(lines.slice(1).map((l) => Number(l.split(',')[0])), [3, 4, 5, 6, 7])
     assert.match(lines[1], /grade: invalid_option/)
+    assert.ok(lines[1].includes(",'=1+1,"), `a cell that looks like a formula stays text: ${lines[1]}`)
     assert.match(lines.find((l) => l.startsWith('5,')), /row 2/)
 
     // a second run of the same job is refused; a colleague's record is untouched by undo
