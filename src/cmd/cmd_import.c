@@ -22,7 +22,7 @@ typedef struct prog {
 	bool tty;
 } prog;
 
-static void show(int64_t done, int64_t total, void *ud)
+static bool show(int64_t done, int64_t total, void *ud)
 {
 	prog *p = ud;
 	double secs = (double)(clock_monotonic_us() - p->started_us) / 1e6;
@@ -30,6 +30,7 @@ static void show(int64_t done, int64_t total, void *ud)
 		(long long)total, total ? 100.0 * (double)done / (double)total : 100.0, secs > 0 ? (double)done / secs : 0.0,
 		p->tty ? "" : "\n");
 	fflush(stderr);
+	return true;
 }
 
 static char *read_file(const char *path, size_t *len)

@@ -7,6 +7,7 @@
 #include "../db/db.h"
 #include "../http/server.h"
 #include "../jobs/jobs.h"
+#include "../jobs/import_worker.h"
 #include "../util/log.h"
 #include "../util/pdf.h"
 
@@ -58,6 +59,7 @@ int cmd_serve(const cmd_opts *o)
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d: finishing requests in flight", sig);
 	jobs_scheduler_stop();
+	import_worker_stop(30000); /* running imports end after their current batch */
 	http_server_stop(s);
 	pdf_shutdown(); /* fonts and caches of the printed documents */
 	db_thread_close();

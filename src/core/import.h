@@ -50,9 +50,11 @@ json_t *import_list(ent_op *op);
  * kind: "dry_run", "run" or "undo".  Marks the job busy; the job as JSON. */
 json_t *import_prepare(ent_op *op, int64_t id, json_t *body, const char *kind);
 /* Runs what import_prepare marked, as the job's user (loads the session);
- * progress (may be NULL) is called after every batch.  0, or -1 (the job
- * then says "failed" and why). */
-typedef void (*import_progress_fn)(int64_t processed, int64_t total, void *ud);
+ * progress (may be NULL) is called after every batch and returns false to
+ * stop there (the server is stopping: what was committed stays, the job
+ * says "failed" and may be undone).  0, or -1 (the job then says "failed"
+ * and why). */
+typedef bool (*import_progress_fn)(int64_t processed, int64_t total, void *ud);
 int import_execute(db *d, int64_t id, import_progress_fn progress, void *ud);
 /* The row problems as CSV (UTF-8 with BOM, so Excel opens it): row number,
  * problems, then the row's own cells. 0, or -1 (op->err). */

@@ -305,11 +305,15 @@ static int run_rows(run *r, const char *content, size_t len, import_progress_fn 
 				break;
 			in_batch = 0;
 			save_progress(r, NULL, NULL);
-			if (progress)
-				progress(r->c.processed, r->total, ud);
+			if (progress && !progress(r->c.processed, r->total, ud)) {
+				op_fail(&r->op, 503, "unavailable", "stopped with the server after %lld rows",
+					(long long)r->c.processed);
+				rc = -1;
+				break;
+			}
 		}
 	}
-	if (in_batch) {
+	if (in_batch && rc >= 0) {
 		if (r->dry)
 			op_rollback(&r->op);
 		else if (op_commit(&r->op))
@@ -318,7 +322,7 @@ static int run_rows(run *r, const char *content, size_t len, import_progress_fn 
 	if (rc < 0 && !r->op.err.status)
 		op_fail(&r->op, 400, "bad_request", "%s", rd.err[0] ? rd.err : "the file cannot be read");
 	csv_free(&rd);
-	if (progress)
+	if (progress && rc >= 0)
 		progress(r->c.processed, r->total, ud);
 	return rc < 0 ? -1 : 0;
 }
@@ -380,8 +384,10 @@ static int undo(run *r, int64_t *removed, int64_t *gone, int64_t *refused, impor
 			rc = -1;
 		int64_t done = (int64_t)(i + IMPORT_BATCH < n ? i + IMPORT_BATCH : n);
 		undo_progress(r, done, (int64_t)n);
-		if (progress)
-			progress(done, (int64_t)n, ud);
+		if (progress && !progress(done, (int64_t)n, ud) && done < (int64_t)n) {
+			op_fail(&r->op, 503, "unavailable", "stopped with the server");
+			rc = -1;
+		}
 	}
 	if (!n && progress)
 		progress(0, 0, ud);

@@ -10,6 +10,17 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int running;
+static bool stopping;
+
+/* Between batches: go on unless the server is stopping. */
+static bool go_on(int64_t done, int64_t total, void *ud)
+{
+	(void)done, (void)total, (void)ud;
+	pthread_mutex_lock(&mu);
+	bool stop = stopping;
+	pthread_mutex_unlock(&mu);
+	return !stop;
+}
 
 static void *work(void *arg)
 {
@@ -17,7 +28,7 @@ static void *work(void *arg)
 	free(arg);
 	db *d = db_thread();
 	if (d)
-		import_execute(d, id, NULL, NULL);
+		import_execute(d, id, go_on, NULL);
 	else
 		log_error("import %lld: no database connection", (long long)id);
 	db_thread_close();
@@ -38,7 +49,7 @@ bool import_worker_start(int64_t id)
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	pthread_t t;
 	pthread_mutex_lock(&mu);
-	int rc = pthread_create(&t, &at, work, arg);
+	int rc = stopping ? -1 : pthread_create(&t, &at, work, arg);
 	if (!rc)
 		running++;
 	pthread_mutex_unlock(&mu);
@@ -50,8 +61,11 @@ bool import_worker_start(int64_t id)
 	return rc == 0;
 }
 
-void import_worker_drain(int timeout_ms)
+void import_worker_stop(int timeout_ms)
 {
+	pthread_mutex_lock(&mu);
+	stopping = true;
+	pthread_mutex_unlock(&mu);
 	for (int waited = 0; waited < timeout_ms; waited += 50) {
 		pthread_mutex_lock(&mu);
 		int n = running;

@@ -11,7 +11,9 @@
 
 /* Starts import_execute(id) on a new detached thread; false when it cannot. */
 bool import_worker_start(int64_t id);
-/* Waits (at most timeout_ms) until no import runs; for a clean stop. */
-void import_worker_drain(int timeout_ms);
+/* The server is stopping: every import ends after its current batch (the
+ * job says "failed", what was committed stays and can be undone); waits at
+ * most timeout_ms for them.  No new import starts afterwards. */
+void import_worker_stop(int timeout_ms);
 
 #endif
