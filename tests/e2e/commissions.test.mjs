@@ -87,4 +87,15 @@ test('a link from a mail: its page does the action with one button, once', { tim
   await page.locator(byTestId('link-done')).waitFor()
   await page.goto(url)
   await page.locator(byTestId('link-gone')).waitFor()
+
+  // the admin's page shows the server (never the password) and the mail as sent
+  const a = await loginPage(browser, server.baseUrl)
+  sessions.push(a)
+  await a.page.goto('/settings/mail')
+  await a.page.locator(byTestId('mail-settings')).waitFor()
+  assert.equal(await a.page.locator(byTestId('mail-host')).inputValue(), '127.0.0.1')
+  await eventually(async () => (await a.page.locator(byTestId('mail-settings')).textContent()).includes('boss@example.com'), {
+    message: 'the outbox lists the mail',
+  })
+  assert.match(await a.page.locator(byTestId('mail-settings')).textContent(), /已发送/)
 })

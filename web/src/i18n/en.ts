@@ -451,6 +451,9 @@ const en: MessageSchema = {
       notWonDays: 'Days owned without a deal',
       rulesHelp: 'Customers with a deal are never recycled. A customer meeting either condition returns to its owner’s department pool, and the owner is notified.',
     },
+    mail: {
+      title: 'Mail',
+    },
     documents: {
       title: 'Documents',
       company: 'Company header',
@@ -715,6 +718,14 @@ const en: MessageSchema = {
     saveLines: 'Save lines',
     requests: 'Approval history',
     system: 'System',
+    away: 'Away: a delegate approves for me',
+    awayText: '{name} approves for me from {from} to {to}',
+    awayEnd: 'End',
+    awaySave: 'Set a delegate',
+    delegate: 'Delegate',
+    from: 'From',
+    to: 'To',
+    delegationSaved: 'Delegate set',
     taskStatus: {
       waiting: 'Waiting', pending: 'Pending', approved: 'Approved', rejected: 'Rejected', skipped: 'Approved by another',
       cancelled: 'Cancelled', escalated: 'Escalated',

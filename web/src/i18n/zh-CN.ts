@@ -449,6 +449,9 @@ const zhCN = {
       notWonDays: '领取后多少天未成交',
       rulesHelp: '已成交的客户不会被回收。满足任一条件的客户会被收回其负责人所在部门的公海，并通知负责人。',
     },
+    mail: {
+      title: '邮件',
+    },
     documents: {
       title: '单据',
       company: '公司抬头',
@@ -713,6 +716,14 @@ const zhCN = {
     saveLines: '保存明细',
     requests: '审批记录',
     system: '系统',
+    away: '外出时由他人代审',
+    awayText: '{from} 至 {to} 由 {name} 代为审批',
+    awayEnd: '取消',
+    awaySave: '设置代理人',
+    delegate: '代理人',
+    from: '开始日期',
+    to: '结束日期',
+    delegationSaved: '已设置代理人',
     taskStatus: {
       waiting: '等待中', pending: '待审批', approved: '已同意', rejected: '已驳回', skipped: '他人已同意',
       cancelled: '已取消', escalated: '已升级',

@@ -66,4 +66,5 @@ export const SETTINGS_PAGES = [
   { key: 'pool', view: () => import('@/views/settings/PoolSettingsPage.vue') },
   { key: 'backups', view: () => import('@/views/settings/BackupsPage.vue') },
   { key: 'documents', view: () => import('@/views/settings/DocumentSettingsPage.vue') },
+  { key: 'mail', view: () => import('@/views/settings/MailSettingsPage.vue') },
 ] as const
