@@ -235,7 +235,7 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 	sqlb_add(&q, live);
 	sqlb_add(&cnt, live);
 	sqlb br[3] = { SQLB_INIT, SQLB_INIT, SQLB_INIT };
-	int nb = scoped && !lq->selective ? acl_scope_branches(op, e, "t", br) : 0;
+	int nb = scoped && (!lq->selective || lq->has_search) ? acl_scope_branches(op, e, "t", br) : 0;
 	if (nb) {
 		sqlb_free(&cnt);
 		branch_sql(e, lq, live, br, nb, &q, &cnt, cap);
@@ -248,10 +248,11 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 	}
 	for (int i = 0; i < 3; i++)
 		sqlb_free(&br[i]);
-	/* the filter text and its parameters, appended to both statements */
-	add_where(&q, lq);
-	if (!nb)
+	/* the filter text and its parameters (the branches carry their own) */
+	if (!nb) {
+		add_where(&q, lq);
 		add_where(&cnt, lq);
+	}
 	sqlb_addf(&q, " ORDER BY %s LIMIT ", buf_str(&lq->order));
 	sqlb_int(&q, lq->limit);
 	sqlb_add(&q, " OFFSET ");
