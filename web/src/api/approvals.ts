@@ -91,3 +91,26 @@ export function approvalState(entity: string, id: number): Promise<ApprovalState
 export function payExpense(id: number): Promise<EntityRecord> {
   return http.post<EntityRecord>(`/expenses/${id}/pay`)
 }
+
+export interface Delegation {
+  id: number
+  user_id: number
+  user_name: string | null
+  delegate_id: number
+  delegate_name: string | null
+  from: string
+  to: string
+  created_at: string
+}
+
+export function listDelegations(): Promise<{ data: Delegation[] }> {
+  return http.get<{ data: Delegation[] }>('/delegations')
+}
+
+export function createDelegation(body: { delegate_id: number; from: string; to: string }): Promise<Delegation> {
+  return http.post<Delegation>('/delegations', body)
+}
+
+export function deleteDelegation(id: number): Promise<void> {
+  return http.delete<void>(`/delegations/${id}`)
+}
