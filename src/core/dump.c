@@ -17,7 +17,9 @@ static const char *const core_tables[] = { "users", "settings", "option_lists", 
 					   "record_shares", "pool_events", "notifications", "job_runs",
 					   "imports", "import_rows", "import_errors", "attachments",
 					   "approval_flows", "approval_requests", "approval_tasks", "approval_events",
-					   "delegations", NULL };
+					   "delegations", "mail_outbox", "action_links", "commission_plans",
+					   "commission_fee_rules", "commission_pins", "commission_deductions",
+					   "commission_months", "commission_lines", NULL };
 
 /* Columns that are derived on each backend, never moved. */
 static bool derived(const char *col)
@@ -154,7 +156,8 @@ static int finish_postgres(db *d)
 	}
 	const char *seq_tables[] = { "audit_log", "pool_events", "notifications", "imports", "attachments",
 				     "approval_flows", "approval_requests", "approval_tasks", "approval_events",
-				     "delegations" };
+				     "delegations", "mail_outbox", "commission_plans", "commission_fee_rules",
+				     "commission_deductions", "commission_lines" };
 	for (size_t i = 0; i < sizeof(seq_tables) / sizeof(seq_tables[0]); i++) {
 		char sql[256];
 		snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence('%s', 'id'), "
