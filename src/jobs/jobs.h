@@ -1,6 +1,7 @@
 /*
- * jobs.h - daily background jobs (the customer pool's recycling, reminders,
- * later backups and the mail queue).
+ * jobs.h - background jobs: daily ones (the customer pool's recycling,
+ * reminders, backups) and ones that run on every scheduler pass (the mail
+ * queue, approval time limits: job_register_often).
  *
  * A job runs at most once per company day (Asia/Shanghai, UTC+8).  Before it
  * runs, a server claims it by inserting (job, day) into job_runs: the row is
