@@ -232,4 +232,31 @@ describe('commissions', () => {
     // the named plan wins over the general one, and the fee rule applies to everyone
     assert.ok(st.lines.every((l) => l.plan_name === '明星计划'))
   })
+
+  test('a draft signed later is pinned when it is signed; a payment of a closed month taken back is a negative adjustment', async () => {
+    const draft = await must(post(s.rep, '/api/contracts', { customer_id: customer.id, amount: CNY(1_000_000) }), 201)
+    assert.equal(draft.status, 'draft')
+    // a version that comes into force before it is signed applies; one written afterwards does not
+    await must(post(admin, '/api/commission_plans', { name: '标准提成', effective_from: '2026-05-01', basis: 'payments', rate_percent: 4 }), 201)
+    const signed = await must(api(server, 'PATCH', `/api/contracts/${draft.id}`, { session: s.rep, body: { version: draft.version, status: 'signed', signed_on: '2026-05-03' } }), 200)
+    await must(post(admin, '/api/commission_plans', { name: '标准提成', effective_from: '2026-05-01', basis: 'payments', rate_percent: 1 }), 201)
+    await must(api(server, 'PATCH', `/api/contracts/${draft.id}`, { session: s.rep, body: { version: signed.version, notes: '改了备注' } }), 200)
+    const pay = await must(post(admin, '/api/payments', { contract_id: draft.id, amount: CNY(100_000), received_on: '2026-05-20', method: 'bank_transfer' }), 201)
+    let may = await statement(s.rep, { month: '2026-05' })
+    assert.equal(may.lines.length, 1)
+    assert.equal(may.lines[0].plan_version, 3)
+    assert.equal(may.lines[0].rate_percent, 4)
+    assert.deepEqual(may.lines[0].gross, CNY(4_000))
+    assert.deepEqual(may.lines[0].amount, CNY(3_600), 'the fee rule in force on the signed date applies')
+
+    await must(post(s.fin, '/api/commissions/months/2026-05/close', {}), 200)
+    assert.equal((await api(server, 'DELETE', `/api/payments/${pay.id}`, { session: admin })).status, 204)
+    may = await statement(s.rep, { month: '2026-05' })
+    assert.deepEqual(may.total.amount, CNY(3_600), 'a closed month does not change')
+    const june = await statement(s.rep, { month: '2026-06' })
+    const back = june.lines.find((l) => l.kind === 'adjustment' && l.payment_id === pay.id)
+    assert.ok(back, JSON.stringify(june))
+    assert.equal(back.for_month, '2026-05')
+    assert.deepEqual(back.amount, CNY(-3_600))
+  })
 })
