@@ -65,6 +65,16 @@ test('the rep reads the statement: v1 at 5 %, no deduction; the quote previews t
     message: 'the preview on the quote',
   })
   assert.match(await s.page.locator(byTestId('commission-preview')).textContent(), /270\.00/)
+
+  // while a new opportunity is typed in, the form previews the commission on its amount
+  await s.page.goto('/opportunities/board')
+  await s.page.click(byTestId('board-new'))
+  const dialog = s.page.locator(byTestId('record-form-dialog'))
+  await dialog.waitFor()
+  await dialog.locator(`${byTestId('form-item-amount')} ${byTestId('money-amount')} input`).fill('20000')
+  await eventually(async () => (await dialog.locator(byTestId('commission-preview')).textContent().catch(() => '')).includes('540.00'), {
+    message: 'the preview in the form',
+  })
 })
 
 test('a link from a mail: its page does the action with one button, once', { timeout: 120_000 }, async () => {
