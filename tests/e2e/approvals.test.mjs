@@ -87,5 +87,24 @@ test('submit a trip request, approve it from the inbox, reimburse it, pay it', {
   await fin.page.locator(byTestId('expense-pay')).click()
   await eventually(async () => !!(await repApi.get(`/expenses/${r.id}`)).paid_at, { message: 'paid' })
   assert.equal((await repApi.get(`/expenses/${req.id}`)).advance_closed, true)
+
+  // a quote past the discount threshold of the admin's quote flow is submitted from its page
+  await admin.call('PUT', '/approval_flows/quotes', { steps: [{ when: { discount_gt: 10 }, approvers: { type: 'department_manager' } }] })
+  const customer = await repApi.post('/customers', { name: '西安重工机械有限公司' })
+  const q = await repApi.post('/quotes', {
+    customer_id: customer.id, lines: [{ description: '数控机床', quantity: 1, unit_price: { amount: 10000000, currency: 'CNY' }, discount_percent: 15 }],
+  })
+  await rep.page.goto(`/quotes/${q.id}`)
+  await rep.page.locator(byTestId('approval-box-submit')).click()
+  await eventually(async () => (await rep.page.locator(byTestId('approval-box-status')).textContent()).includes('审批中'), {
+    message: 'the quote waits for approval',
+  })
+  const mgrApi = await apiSession(server.baseUrl, { username: 'mgr', password: PASSWORD })
+  const waiting = (await mgrApi.get('/approvals?status=pending')).data
+  assert.ok(waiting.some((x) => x.entity === 'quotes' && x.record_id === q.id), JSON.stringify(waiting))
+  await mgr.page.goto('/approvals')
+  const row2 = mgr.page.locator(`${byTestId('approval-inbox')} tr:has-text("${q.number}")`)
+  await row2.waitFor()
+  await eventually(async () => (await row2.textContent()).includes('报价'), { message: 'the document named by its entity label' })
   for (const s of [rep, mgr, fin]) assert.deepEqual(s.problems.splice(0), [], 'no page errors')
 })

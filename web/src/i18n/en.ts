@@ -730,7 +730,7 @@ const en: MessageSchema = {
       waiting: 'Waiting', pending: 'Pending', approved: 'Approved', rejected: 'Rejected', skipped: 'Approved by another',
       cancelled: 'Cancelled', escalated: 'Escalated',
     },
-    requestStatus: { pending: 'Pending', approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn' },
+    requestStatus: { draft: 'Draft', pending: 'Pending', approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn' },
     events: {
       submit: 'Submitted', auto_approve: 'Approved automatically', approve: 'Approved', reject: 'Rejected',
       withdraw: 'Withdrawn', delegate: 'Handed over', delegated: 'To the delegate', add_signer: 'Signer added',

@@ -728,7 +728,7 @@ const zhCN = {
       waiting: '等待中', pending: '待审批', approved: '已同意', rejected: '已驳回', skipped: '他人已同意',
       cancelled: '已取消', escalated: '已升级',
     },
-    requestStatus: { pending: '审批中', approved: '已通过', rejected: '已驳回', withdrawn: '已撤回' },
+    requestStatus: { draft: '草稿', pending: '审批中', approved: '已通过', rejected: '已驳回', withdrawn: '已撤回' },
     events: {
       submit: '提交', auto_approve: '自动通过', approve: '同意', reject: '驳回', withdraw: '撤回',
       delegate: '转交', delegated: '代理审批', add_signer: '加签', remind: '超时提醒', escalate: '超时升级',
