@@ -77,7 +77,8 @@ static sqlite3_stmt *statement(void)
 	if (sqlite3_open_v2(db_path, &conn, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_busy_timeout(conn, 5000);
-	sqlite3_exec(conn, "PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768;", NULL, NULL, NULL);
+	/* Rapport's own read settings (src/db/db_sqlite.c) */
+	sqlite3_exec(conn, "PRAGMA mmap_size=0; PRAGMA cache_size=-16384;", NULL, NULL, NULL);
 	if (sqlite3_prepare_v3(conn, "SELECT * FROM customers WHERE id = ? AND deleted_at IS NULL", -1,
 			       SQLITE_PREPARE_PERSISTENT, &by_id, NULL) != SQLITE_OK)
 		return NULL;
