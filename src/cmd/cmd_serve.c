@@ -49,9 +49,12 @@ int cmd_serve(const cmd_opts *o)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	db_checkpoints_start(); /* before the request threads open their connections */
 	http_server *s = http_server_start(host, port);
-	if (!s)
+	if (!s) {
+		db_checkpoints_stop();
 		return 1;
+	}
 	log_info("Rapport listening on http://%s:%u", host, http_server_port(s));
 	const char *every = getenv("RAPPORT_JOBS_INTERVAL");
 	jobs_scheduler_start(every ? atoi(every) : 60);
@@ -61,6 +64,7 @@ int cmd_serve(const cmd_opts *o)
 	jobs_scheduler_stop();
 	import_worker_stop(30000); /* running imports end after their current batch */
 	http_server_stop(s);
+	db_checkpoints_stop();
 	pdf_shutdown(); /* fonts and caches of the printed documents */
 	db_thread_close();
 	log_info("stopped");

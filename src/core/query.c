@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,8 +247,29 @@ static bool fts_expression(const char *text, buf *out)
 	return any;
 }
 
-/* SQLite: the FTS5 index, restricted to the visible columns when some are hidden. */
-static bool fts_condition(const auth_session *who, const entity_def *e, bool hidden, const char *text, sqlb *w)
+/* Over this many matches, a search is "broad" (list_query.fts_broad). */
+#define FTS_BROAD 1000
+
+/* True when the FTS expression matches over FTS_BROAD rows: counted from the
+ * index alone (0.2 ms for q=华夏's 7.7k matches at 1M customers). */
+static bool fts_is_broad(db *d, const entity_def *e, const char *expr)
+{
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM %s_fts WHERE %s_fts MATCH ? LIMIT %d)",
+		 e->name, e->name, FTS_BROAD + 1);
+	db_stmt *s = d ? db_prepare(d, sql) : NULL;
+	if (!s)
+		return false;
+	db_bind_str(s, 1, expr);
+	bool broad = db_step(s) == DB_ROW && db_col_int(s, 0) > FTS_BROAD;
+	db_done(s);
+	return broad;
+}
+
+/* SQLite: the FTS5 index, restricted to the visible columns when some are hidden.
+ * *broad (when given) tells whether it matches many rows. */
+static bool fts_condition(const auth_session *who, const entity_def *e, bool hidden, const char *text, sqlb *w,
+			  db *d, bool *broad)
 {
 	buf expr = BUF_INIT;
 	if (hidden) {
@@ -262,6 +284,8 @@ static bool fts_condition(const auth_session *who, const entity_def *e, bool hid
 	if (any) {
 		if (hidden)
 			buf_addc(&expr, ')');
+		if (broad)
+			*broad = fts_is_broad(d, e, buf_str(&expr));
 		sqlb_addf(w, " AND t.id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ", e->name, e->name);
 		sqlb_text(w, buf_str(&expr));
 		sqlb_add(w, ")");
@@ -296,8 +320,12 @@ static void scan_condition(const auth_session *who, const entity_def *e, const c
 	buf_free(&pat);
 }
 
-bool query_add_search(db *d, const auth_session *who, const entity_def *e, const char *text, sqlb *w)
+/* fts_at/broad (optional): where the FTS condition starts in w (1 + offset,
+ * 0 for none) and whether it matches many rows (SQLite). */
+static bool add_search(db *d, const auth_session *who, const entity_def *e, const char *text, sqlb *w,
+		       size_t *fts_at, bool *broad)
 {
+	size_t at = w->sql.len;
 	int searchable = 0, hidden = 0;
 	for (const field_def *f = e->fields; f->name; f++) {
 		if (!(f->flags & F_SEARCH))
@@ -311,7 +339,9 @@ bool query_add_search(db *d, const auth_session *who, const entity_def *e, const
 		return false;
 	/* words of two or more word characters go through the index ... */
 	bool indexed = d && db_kind(d) == DB_POSTGRES ? !hidden && search_index_condition(e, text, w)
-						       : fts_condition(who, e, hidden > 0, text, w);
+						       : fts_condition(who, e, hidden > 0, text, w, d, broad);
+	if (fts_at)
+		*fts_at = indexed && !(d && db_kind(d) == DB_POSTGRES) ? at + 1 : 0;
 	/* ... and every shorter word must match too, by a scan of what the index left */
 	bool any = indexed;
 	for (const char *p = text; *p;) {
@@ -335,6 +365,11 @@ bool query_add_search(db *d, const auth_session *who, const entity_def *e, const
 	return true;
 }
 
+bool query_add_search(db *d, const auth_session *who, const entity_def *e, const char *text, sqlb *w)
+{
+	return add_search(d, who, e, text, w, NULL, NULL);
+}
+
 int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int nargs, list_query *q)
 {
 	memset(q, 0, sizeof(*q));
@@ -355,7 +390,7 @@ int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int
 		} else if (!strcmp(k, "q")) {
 			if (strlen(v) > 200)
 				return bad(op, "search text too long%s", "");
-			if (*v && !query_add_search(op->db, op->who, e, v, &q->where))
+			if (*v && !add_search(op->db, op->who, e, v, &q->where, &q->fts_at, &q->fts_broad))
 				return bad(op, "%s cannot be searched", e->name);
 			q->has_search = *v != '\0';
 			q->selective |= q->has_search;

@@ -32,6 +32,9 @@ typedef struct list_query {
 	bool deleted;          /* the recycle bin instead of live records */
 	bool has_search;
 	bool selective;        /* a search or a parent narrows the rows: test scope per row */
+	size_t fts_at;         /* SQLite: 1 + where's offset of the " AND t.id IN (SELECT rowid FROM x_fts"
+				  condition, 0 when none */
+	bool fts_broad;        /* it matches over FTS_BROAD rows: a narrow scope should drive */
 } list_query;
 
 /* Parses args into q (which the caller frees with list_query_free, also on

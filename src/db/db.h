@@ -44,6 +44,11 @@ bool db_configured_postgres(void);
 db *db_thread(void);
 /* Closes this thread's connection now (it is reopened on next use). */
 void db_thread_close(void);
+/* SQLite: WAL checkpoints from a background thread instead of inside the
+ * COMMITs of connections opened afterwards (db_checkpoint.c); nothing on
+ * PostgreSQL.  The server starts it before its threads, stops it after. */
+int db_checkpoints_start(void);
+void db_checkpoints_stop(void);
 
 int db_open_sqlite(db **out, const char *path);
 int db_open_postgres(db **out, const char *url);

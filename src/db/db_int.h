@@ -49,4 +49,10 @@ struct db_stmt {
 /* Registers Rapport's SQL functions and the FTS5 tokenizer on a connection. */
 int db_sqlite_register_extensions(sqlite3 *h);
 
+/* db_checkpoint.c: the background checkpointer of the SQLite file at path,
+ * and the hook db_open_sqlite() puts on each connection while it runs. */
+int db_checkpointer_start(const char *path);
+void db_checkpointer_stop(void);
+void db_checkpoint_attach(sqlite3 *h);
+
 #endif

@@ -107,6 +107,7 @@ int db_open_sqlite(db **out, const char *path)
 		db_close(&d->base);
 		return DB_ERR;
 	}
+	db_checkpoint_attach(d->h);
 	const char *trace = getenv("RAPPORT_SQL_TRACE");
 	if (trace && *trace == '1')
 		sqlite3_trace_v2(d->h, SQLITE_TRACE_PROFILE, trace_profile, NULL);

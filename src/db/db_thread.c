@@ -6,6 +6,7 @@
  * so a graceful shutdown closes every connection cleanly.
  */
 #include "db.h"
+#include "db_int.h"
 #include "../util/xalloc.h"
 #include "../util/log.h"
 
@@ -45,6 +46,16 @@ int db_configure(const char *data_dir)
 bool db_configured_postgres(void)
 {
 	return db_url != NULL;
+}
+
+int db_checkpoints_start(void)
+{
+	return db_url || !db_path ? 0 : db_checkpointer_start(db_path);
+}
+
+void db_checkpoints_stop(void)
+{
+	db_checkpointer_stop();
 }
 
 db *db_thread(void)
