@@ -144,11 +144,14 @@ describe('attachments', () => {
     assert.match(cd, /^inline; filename="[\x20-\x7e]+"; filename\*=UTF-8''/)
     assert.equal(decodeURIComponent(cd.split("filename*=UTF-8''")[1]), name)
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff')
-    assert.ok(res.headers.get('content-security-policy'))
-    assert.equal(res.headers.get('x-frame-options'), 'DENY')
-    // ?download=1 asks the browser to save it
+    // shown inline, only the app itself may frame it (its preview)
+    assert.match(res.headers.get('content-security-policy'), /frame-ancestors 'self'/)
+    assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN')
+    // ?download=1 asks the browser to save it; nothing may frame that
     const dl = await fetch(server.url(`${a.url}?download=1`), { headers: { cookie: S.r1.cookie } })
     assert.match(dl.headers.get('content-disposition'), /^attachment; /)
+    assert.match(dl.headers.get('content-security-policy'), /frame-ancestors 'none'/)
+    assert.equal(dl.headers.get('x-frame-options'), 'DENY')
     await dl.arrayBuffer()
 
     const hist = await must(api(server, 'GET', `/api/customers/${mine.id}/history`, { session: S.r1 }), 200)
