@@ -61,6 +61,8 @@ export interface ApiErrorBody {
 export interface ListResult<T> {
   data: T[]
   total: number
+  /** true when the server stopped counting at its cap: total is a lower bound ("10,000+") */
+  total_capped?: boolean
   limit: number
   offset: number
 }

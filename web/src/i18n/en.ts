@@ -88,6 +88,7 @@ const en: MessageSchema = {
     close: 'Close',
   },
   list: {
+    totalCapped: 'Total {count}+',
     searchPlaceholder: 'Search {entity}',
     new: 'New',
     allOptions: 'Any {field}',

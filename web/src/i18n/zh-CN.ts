@@ -86,6 +86,7 @@ const zhCN = {
     close: '关闭',
   },
   list: {
+    totalCapped: '共 {count}+ 条',
     searchPlaceholder: '搜索{entity}',
     new: '新建',
     allOptions: '全部{field}',
