@@ -48,6 +48,18 @@ static const field_def *group_field(ent_op *op, const entity_def *e, const char 
 	return f;
 }
 
+/* Every live record of e (and of the parent it is scoped by) is visible. */
+static bool sees_everything(const auth_session *who, const entity_def *e)
+{
+	if (acl_action_scope(who, e, ACL_READ) != SCOPE_ALL)
+		return false;
+	if (!e->scope_via)
+		return true;
+	const field_def *via = entity_field(e, e->scope_via);
+	const entity_def *p = via ? entity_find(via->ref) : NULL;
+	return p && acl_action_scope(who, p, ACL_READ) == SCOPE_ALL;
+}
+
 json_t *record_aggregate(ent_op *op, const entity_def *e, const query_arg *args, int nargs)
 {
 	if (!acl_can(op->who, e, ACL_READ)) {
@@ -94,7 +106,17 @@ json_t *record_aggregate(ent_op *op, const entity_def *e, const query_arg *args,
 		sqlb_addf(&q, ", sum(t.%s)", sf->name);
 	if (sf && sf->type == FT_MONEY)
 		sqlb_addf(&q, ", min(t.%s_currency), max(t.%s_currency)", sf->name, sf->name);
-	sqlb_addf(&q, " FROM %s t WHERE t.deleted_at IS NULL", e->name);
+	/* SQLite, a sum of money over everything the caller may see and no filter:
+	 * read the list index that holds the columns (schema.c), named, because
+	 * sampled statistics can make the planner scan a narrower index that is
+	 * not covering and read every row: by month, 4.8 s -> 0.5 s over 500k
+	 * opportunities (bench/NOTES.md).  A narrower scope keeps the planner's
+	 * plan (it drives from the caller's customers). */
+	char ix[200] = "";
+	if (db_kind(op->db) == DB_SQLITE && gf && sf && sf->type == FT_MONEY && !lq.where.sql.len &&
+	    sees_everything(op->who, e))
+		entity_covering_list_index(e, gf->name, sf->name, ix, sizeof(ix));
+	sqlb_addf(&q, " FROM %s t%s%s WHERE t.deleted_at IS NULL", e->name, *ix ? " INDEXED BY " : "", ix);
 	acl_scope(op, e, "t", &q, ACL_READ);
 	sqlb_add(&q, buf_str(&lq.where.sql));
 	for (int i = 0; i < lq.where.n; i++) {

@@ -202,6 +202,9 @@ void entity_registry_reset(void);
 /* ---- schema (schema.c) ---- */
 /* Creates or extends every entity's table, indexes and search index. */
 int entity_sync_schema(db *d);
+/* The name of a list index of e holding group, sum and sum's currency (so a
+ * sum over live rows is read from it alone); false when there is none. */
+bool entity_covering_list_index(const entity_def *e, const char *group, const char *sum, char *name, size_t n);
 
 /* ---- hooks ---- */
 int hook_fail(hook_ctx *h, int status, const char *code, const char *fmt, ...)
