@@ -10,8 +10,10 @@
  * WAKE_PAGES, and the thread runs a PASSIVE checkpoint (it never blocks a
  * reader or writer) at least once a second.  Should readers keep a PASSIVE
  * checkpoint from finishing while the WAL grows past LIMIT_PAGES, a
- * TRUNCATE checkpoint bounds it (a short wait for readers each second; the
- * full busy timeout past four times the limit).  Durability is the WAL's either way: an answered COMMIT is in
+ * RESTART checkpoint bounds it (a short wait for readers each second; the
+ * full busy timeout past four times the limit).  RESTART, not TRUNCATE: the
+ * next writers overwrite the file from its start instead of growing a new
+ * one block by block (measured: 430-580 -> 710-740 follow-ups/s).  Durability is the WAL's either way: an answered COMMIT is in
  * the WAL file, which survives a process crash (synchronous=NORMAL).
  */
 #include "db.h"
@@ -25,7 +27,7 @@
 #include <time.h>
 
 #define WAKE_PAGES 1000    /* SQLite's own automatic checkpoint threshold */
-#define LIMIT_PAGES 16384  /* 64 MB of 4 kB pages: then TRUNCATE */
+#define LIMIT_PAGES 16384  /* 64 MB of 4 kB pages: then RESTART */
 
 static atomic_bool active;
 static pthread_t thread;
@@ -59,17 +61,17 @@ static void checkpoint(void)
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		log_error("checkpoint: %s", sqlite3_errmsg(conn));
 	if (log_pages > LIMIT_PAGES && done < log_pages) {
-		/* TRUNCATE holds the write lock while it waits for readers: writers
+		/* RESTART holds the write lock while it waits for readers: writers
 		 * stall for that long (a 5 s wait turned into 503s under 32 writing
 		 * connections).  Wait briefly and try again next second; only a WAL
 		 * four times over the limit may make writers wait the full timeout. */
 		int held = log_pages;
 		bool hard = held > 4 * LIMIT_PAGES;
 		sqlite3_busy_timeout(conn, hard ? 5000 : 100);
-		rc = sqlite3_wal_checkpoint_v2(conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_pages, &done);
+		rc = sqlite3_wal_checkpoint_v2(conn, NULL, SQLITE_CHECKPOINT_RESTART, &log_pages, &done);
 		sqlite3_busy_timeout(conn, 5000);
 		if (rc != SQLITE_OK && hard)
-			log_error("checkpoint: the WAL holds %d pages and cannot be truncated: %s", held,
+			log_error("checkpoint: the WAL holds %d pages and cannot be restarted: %s", held,
 				  sqlite3_errmsg(conn));
 	}
 }
