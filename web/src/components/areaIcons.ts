@@ -3,7 +3,7 @@
 
 import type { Component } from 'vue'
 import {
-  Aim, Bell, Calendar, ChatLineRound, DataAnalysis, Document, DocumentChecked, Goods, Money,
+  Aim, Bell, Calendar, ChatLineRound, Coin, DataAnalysis, Document, DocumentChecked, Goods, Money,
   Odometer, OfficeBuilding, Reading, Service, Setting, ShoppingCart, Stamp, Tickets,
   TrendCharts, User, Wallet,
 } from '@element-plus/icons-vue'
@@ -28,6 +28,7 @@ export const AREA_ICONS: Record<AreaKey, Component> = {
   announcements: Bell,
   approvals: Stamp,
   expenses: Wallet,
+  commissions: Coin,
   reports: DataAnalysis,
   settings: Setting,
 }

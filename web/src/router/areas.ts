@@ -9,7 +9,7 @@ import type { RouteComponent } from 'vue-router'
 export type AreaKey =
   | 'dashboard' | 'customers' | 'contacts' | 'leads' | 'opportunities' | 'activities'
   | 'products' | 'quotes' | 'orders' | 'contracts' | 'payments' | 'invoices' | 'tickets'
-  | 'knowledge' | 'calendar' | 'announcements' | 'approvals' | 'expenses' | 'reports'
+  | 'knowledge' | 'calendar' | 'announcements' | 'approvals' | 'expenses' | 'commissions' | 'reports'
   | 'settings'
 
 export interface Area {
@@ -43,6 +43,7 @@ export const AREAS: readonly Area[] = [
   { key: 'announcements', path: '/announcements', entity: 'announcements', view: entityList },
   { key: 'approvals', path: '/approvals', view: () => import('@/views/approvals/ApprovalInboxView.vue') },
   { key: 'expenses', path: '/expenses', entity: 'expenses', view: entityList },
+  { key: 'commissions', path: '/commissions', view: () => import('@/views/commissions/CommissionStatementView.vue') },
   { key: 'reports', path: '/reports', view: comingSoon },
   { key: 'settings', path: '/settings', view: () => import('@/views/settings/SettingsView.vue') },
 ]
@@ -67,4 +68,5 @@ export const SETTINGS_PAGES = [
   { key: 'backups', view: () => import('@/views/settings/BackupsPage.vue') },
   { key: 'documents', view: () => import('@/views/settings/DocumentSettingsPage.vue') },
   { key: 'mail', view: () => import('@/views/settings/MailSettingsPage.vue') },
+  { key: 'approvals', view: () => import('@/views/settings/ApprovalFlowsPage.vue') },
 ] as const

@@ -55,11 +55,6 @@ export const router = createRouter({
       children: [
         { path: '', redirect: HOME_PATH },
         {
-          path: 'commissions',
-          name: 'commissions',
-          component: () => import('@/views/commissions/CommissionStatementView.vue'),
-        },
-        {
           path: 'opportunities/board',
           name: 'opportunities-board',
           component: () => import('@/views/opportunities/PipelineBoardView.vue'),
