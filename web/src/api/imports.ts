@@ -2,9 +2,8 @@
 // (POST /api/imports?entity=…&filename=…), then a dry run, a run and an undo each start work on
 // the server that the page follows by polling GET /api/imports/{id}.
 
-import { currentLocale } from '@/i18n'
-import { ApiError, apiUrl, currentCsrfToken, http } from './http'
-import type { ApiErrorBody } from './types'
+import { apiUrl, http } from './http'
+import { uploadFile } from './upload'
 
 export type ImportStatus = 'uploaded' | 'checking' | 'checked' | 'running' | 'done' | 'undoing' | 'undone' | 'failed'
 export type DuplicateMode = 'skip' | 'update' | 'create'
@@ -66,38 +65,5 @@ export function importErrorsUrl(id: number): string {
 
 /** Uploads the file; onProgress gets 0…1. Rejects with ApiError like every other call. */
 export function uploadImport(entity: string, file: File, onProgress?: (ratio: number) => void): Promise<ImportJob> {
-  const xhr = new XMLHttpRequest()
-  return new Promise<ImportJob>((resolve, reject) => {
-    xhr.open('POST', apiUrl('/imports', { entity, filename: file.name }))
-    xhr.withCredentials = true
-    xhr.setRequestHeader('Accept', 'application/json')
-    xhr.setRequestHeader('Accept-Language', currentLocale.value)
-    xhr.setRequestHeader('Content-Type', 'application/octet-stream')
-    const token = currentCsrfToken()
-    if (token) xhr.setRequestHeader('X-CSRF-Token', token)
-    xhr.upload.onprogress = (event) => {
-      if (event.lengthComputable && onProgress) onProgress(event.loaded / event.total)
-    }
-    xhr.onload = () => {
-      let payload: unknown
-      try {
-        payload = xhr.responseText ? JSON.parse(xhr.responseText) : undefined
-      } catch {
-        payload = undefined
-      }
-      if (xhr.status >= 200 && xhr.status < 300) {
-        resolve(payload as ImportJob)
-        return
-      }
-      const error = (payload as ApiErrorBody | undefined)?.error
-      if (error && typeof error.message === 'string') {
-        const { code, message, fields, ...details } = error
-        reject(new ApiError(xhr.status, code, message, fields, details))
-      } else {
-        reject(new ApiError(xhr.status, xhr.status === 413 ? 'payload_too_large' : 'http_error', xhr.statusText || `HTTP ${xhr.status}`))
-      }
-    }
-    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'network error'))
-    xhr.send(file)
-  })
+  return uploadFile<ImportJob>('/imports', { entity, filename: file.name }, file, 'application/octet-stream', onProgress).promise
 }
