@@ -19,6 +19,11 @@
 #                                  --to-postgres, bench/gen_pg.c)
 #   BENCH_BASELINE=0               skip the baseline (bench/baseline.c) get-by-id run
 #   SOAK=1                         also run bench/soak.sh (10 minutes) at the end
+#   BENCH_RUN_DIR=DIR              serve this copy instead of bench/data/<size>/run (several
+#                                  people measuring at once each take their own)
+#   BENCH_REUSE_COPY=1             serve the copy left by an earlier run as it is (no 5 GB copy;
+#                                  earlier runs' writes stay in it)
+#   BENCH_OUT=FILE                 write the table there instead of bench/results/latest.md
 #
 # The generated database lives in bench/data/<size>/base and is reused while
 # bench/gen.c and the options are unchanged; each run serves a fresh copy
@@ -67,7 +72,7 @@ BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 SIZE="u$USERS-c$CUSTOMERS-k$CONTACTS-o$OPPS-a$ACTS-$FTS"
 DATA=$ROOT/bench/data/$SIZE
 BASE=$DATA/base
-RUN=$DATA/run
+RUN=${BENCH_RUN_DIR:-$DATA/run}
 STAMP="$(sha256sum bench/gen.c | cut -c1-16) $SIZE"
 mkdir -p "$DATA" bench/results
 
@@ -87,10 +92,14 @@ else
 	say "reusing the database $SIZE"
 fi
 
-say "copying it for this run"
-rm -rf "$RUN"
-mkdir -p "$RUN"
-cp --reflink=auto "$BASE/rapport.db" "$RUN/rapport.db"
+if [[ ${BENCH_REUSE_COPY:-0} == 1 && -f $RUN/rapport.db ]]; then
+	say "serving the earlier copy $RUN as it is"
+else
+	say "copying it for this run"
+	rm -rf "$RUN"
+	mkdir -p "$RUN"
+	cp --reflink=auto "$BASE/rapport.db" "$RUN/rapport.db"
+fi
 say "warming the page cache"
 cat "$RUN/rapport.db" >/dev/null
 
@@ -103,7 +112,7 @@ sql() { "$GEN" --data "$RUN" --sql "$1" 2>/dev/null; }
 	|| die "cannot prepare the run copy (departments, backup setting)"
 
 # ---- the server ----
-WORK=$ROOT/bench/results/work.tmp
+WORK=${BENCH_WORK:-$RUN.work}
 rm -rf "$WORK"
 mkdir -p "$WORK"
 if command -v python3 >/dev/null; then
@@ -255,6 +264,14 @@ wait_idle() {
 	done
 	say "the server is still busy after 2 minutes; going on"
 }
+# The server's own CPU time (user + system) per answered request since tick count $1: steadier
+# than req/s when other work shares the machine.  Clock ticks are 10 ms.
+cpu_per_request() { # ticks-before wrk-output
+	local n
+	n=$(field requests "$2")
+	[[ -n $n && $n -gt 0 ]] || { echo "-"; return; }
+	awk -v t="$(( $(cpu_ticks) - $1 ))" -v n="$n" 'BEGIN { printf "%.0f", t * 10000 / n }'
+}
 rss_reset() { echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
 rss_peak_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 field() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" "$2" | tail -1; }
@@ -313,9 +330,11 @@ for sc in "${SCENARIOS[@]}"; do
 	MATCH[$name]=$(sample "$name" "$as" "$env")
 	say "$name ($as, $CONNS connections, ${DURATION}s) — sample: ${MATCH[$name]}"
 	rss_reset
+	t0=$(cpu_ticks)
 	run_wrk "$name" "$script" "$as" "$env" "$CONNS" "$THREADS" "$DURATION" "$WORK/$name.out"
+	wait_idle
 	f=$WORK/$name.out
-	ROWS+=("| $name | $as | \`$what\` | ${MATCH[$name]} | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(errors "$f") | $(rss_peak_mb) |")
+	ROWS+=("| $name | $as | \`$what\` | ${MATCH[$name]} | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(errors "$f") | $(cpu_per_request "$t0" "$f") | $(rss_peak_mb) |")
 	say "  $(grep BENCH_RESULT "$f" || echo failed)"
 done
 
@@ -352,9 +371,11 @@ run_baseline() {
 	[[ $code == 200 ]] || { say "the baseline does not answer (try: $BASELINE $RUN/rapport.db $PORT)"; stop_server; return 0; }
 	say "baseline get_customer ($CONNS connections, ${DURATION}s)"
 	rss_reset
+	local t0
+	t0=$(cpu_ticks)
 	run_wrk baseline get_customer.lua rep "" "$CONNS" "$THREADS" "$DURATION" "$WORK/baseline.out"
 	local f=$WORK/baseline.out
-	BASE_ROW="| baseline_get_customer | - | \`GET /api/customers/{id}\` (bench/baseline.c: libmicrohttpd + SQLite, no engine) | 1 | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(errors "$f") | $(rss_peak_mb) |"
+	BASE_ROW="| baseline_get_customer | - | \`GET /api/customers/{id}\` (bench/baseline.c: libmicrohttpd + SQLite, no engine) | 1 | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(errors "$f") | $(cpu_per_request "$t0" "$f") | $(rss_peak_mb) |"
 	local ours base
 	ours=$(field rps "$WORK/get_customer.out")
 	base=$(field rps "$f")
@@ -394,7 +415,7 @@ COUNTS=$("$GEN" --data "$BASE" --sql "SELECT (SELECT count(*) FROM users), (SELE
 IFS=$'\t' read -r n_users n_customers n_contacts n_opps n_acts sqlite_version <<<"$COUNTS"
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git status --porcelain -- src Makefile 2>/dev/null) ]]; then COMMIT="$COMMIT (with uncommitted changes in src/)"; fi
-OUT=bench/results/latest.md
+OUT=${BENCH_OUT:-bench/results/latest.md}
 {
 	echo "# Rapport benchmark"
 	echo
@@ -404,7 +425,7 @@ OUT=bench/results/latest.md
 	echo
 	echo "Database: $n_users users, $n_customers customers, $n_contacts contacts, $n_opps opportunities, $n_acts follow-ups; ${DB_MB} MB (\`$SIZE\`)."
 	echo "Load: $CONNS connections, $THREADS wrk threads, ${DURATION} s per scenario; each request carries the session of one of $REPS reps (\`rep\`, data scope: own) or of the director (\`director\`, scope: all)."
-	echo "Matches: the list's \`total\` for the first of the scenario's requests (the check that it finds something). Errors: socket errors + non-2xx answers. Peak RSS: the server's VmHWM during that scenario (reset before each; includes the mmap'd database pages it touched)."
+	echo "Matches: the list's \`total\` for the first of the scenario's requests (the check that it finds something). Errors: socket errors + non-2xx answers. CPU µs/req: the server's user + system time over the scenario divided by the requests answered (steadier than req/s when other work shares the machine). Peak RSS: the server's VmHWM during that scenario (reset before each)."
 	echo
 	for backend in $BACKENDS; do
 		if [[ $backend == sqlite ]]; then echo "## SQLite"; else echo "## PostgreSQL"; fi
@@ -413,8 +434,8 @@ OUT=bench/results/latest.md
 			echo "$(psql "$PG_URL" -Atc 'SHOW server_version' 2>/dev/null | sed 's/^/PostgreSQL /'), a throwaway cluster (shared_buffers 1GB, fsync off); $PG_LOAD."
 			echo
 		fi
-		echo "| Scenario | As | Request | Matches | Req/s | p50 ms | p90 ms | p99 ms | Errors | Peak RSS MB |"
-		echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|"
+		echo "| Scenario | As | Request | Matches | Req/s | p50 ms | p90 ms | p99 ms | Errors | CPU µs/req | Peak RSS MB |"
+		echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
 		echo "${TABLE[$backend]}"
 		echo
 		if [[ $backend == sqlite && -n $BASE_RATIO ]]; then echo "$BASE_RATIO"; echo; fi
