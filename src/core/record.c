@@ -121,36 +121,6 @@ json_t *record_get_for_update(ent_op *op, const entity_def *e, int64_t id)
 	return load(op, e, id, 2, false);
 }
 
-json_t *record_related(ent_op *op, const entity_def *e, int64_t id, const char *relation,
-		       const query_arg *args, int nargs)
-{
-	const relation_def *r = NULL;
-	for (const relation_def *x = e->relations; x && x->name; x++)
-		if (!strcmp(x->name, relation))
-			r = x;
-	if (!r) {
-		op_fail(op, 404, "not_found", "%s has no relation %s", e->name, relation);
-		return NULL;
-	}
-	json_t *parent = record_get(op, e, id);
-	if (!parent)
-		return NULL;
-	json_decref(parent);
-	const entity_def *t = entity_find(r->entity);
-	if (!acl_can(op->who, t, ACL_READ)) {
-		op_fail(op, 403, "forbidden", "you may not read %s", t->name);
-		return NULL;
-	}
-	list_query lq;
-	json_t *out = NULL;
-	if (list_query_parse(op, t, args, nargs, &lq) == 0) {
-		list_query_where_ref(&lq, r->field, id);
-		out = run_list(op, t, &lq, true);
-	}
-	list_query_free(&lq);
-	return out;
-}
-
 json_t *record_history(ent_op *op, const entity_def *e, int64_t id, const query_arg *args, int nargs)
 {
 	int64_t limit = 100, offset = 0;

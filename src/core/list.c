@@ -1,0 +1,305 @@
+/*
+ * list.c - the engine's list path (see record.h): one page of a list with
+ * its capped total, a narrow scope as disjoint branches, and every row of a
+ * list for exports.  Rows are read with record_json.c.
+ */
+#include "record.h"
+#include "record_int.h"
+#include "record_json.h"
+#include "acl.h"
+#include "../util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Appends the list's filter (text and a copy of its parameters) to q. */
+static void add_where(sqlb *q, const list_query *lq)
+{
+	sqlb_add(q, buf_str(&lq->where.sql));
+	for (int i = 0; i < lq->where.n; i++) {
+		sql_param p = lq->where.p[i];
+		if (p.s)
+			p.s = xstrdup(p.s);
+		sqlb_param(q, p);
+	}
+}
+
+/* add_where for one branch of a narrow scope: a search that matches many
+ * rows becomes "+t.id IN (...)", which SQLite cannot drive from, so the
+ * branch walks its scope index (2k own, 8k pool customers for a rep) and
+ * probes the search's row ids, instead of reading every match's row to test
+ * the owner (q=华夏: 7.7k rows, 44 ms -> under 10 ms; bench/NOTES.md).  A
+ * narrow search keeps the index: its few matches are cheaper to read. */
+static void add_where_branch(sqlb *q, const list_query *lq)
+{
+	if (!lq->fts_at || !lq->fts_broad) {
+		add_where(q, lq);
+		return;
+	}
+	const char *w = buf_str(&lq->where.sql);
+	size_t at = lq->fts_at - 1 + strlen(" AND ");
+	buf head = BUF_INIT;
+	buf_add(&head, w, at);
+	buf_addc(&head, '+');
+	sqlb_add(q, buf_str(&head));
+	buf_free(&head);
+	list_query rest = *lq;
+	rest.where.sql.ptr = (char *)w + at;
+	rest.where.sql.len = strlen(w + at);
+	add_where(q, &rest);
+}
+
+/* Appends branch b's parameters (its text is already in q). */
+static void add_params(sqlb *q, const sqlb *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		sql_param p = b->p[i];
+		if (p.s)
+			p.s = xstrdup(p.s);
+		sqlb_param(q, p);
+	}
+}
+
+/* A narrow scope (a rep's own customers, their pool, their shares) as
+ * disjoint branches: the page takes the first offset+limit of each branch in
+ * the list's order (from an index that starts with the owner or the pool and
+ * goes on with the filter and the sort, schema.c) and sorts those; the total
+ * adds up each branch's count.  Before, both tested the filter on every
+ * visible row: 10k row reads for a rep with a department pool (bench/NOTES.md). */
+static void branch_sql(const entity_def *e, const list_query *lq, const char *live, sqlb *br, int nb,
+		       sqlb *q, sqlb *cnt, int64_t cap)
+{
+	sqlb_add(q, " AND t.id IN (");
+	sqlb_add(cnt, "SELECT ");
+	for (int i = 0; i < nb; i++) {
+		sqlb_addf(q, "%sSELECT id FROM (SELECT t.id FROM %s t%s", i ? " UNION ALL " : "", e->name, live);
+		sqlb_add(q, buf_str(&br[i].sql));
+		add_params(q, &br[i]);
+		add_where_branch(q, lq);
+		/* with a broad search, "+" keeps SQLite from walking an index in list
+		 * order (customers_owner: every pooled customer's row) to spare a sort
+		 * of the branch's few matches */
+		sqlb_addf(q, " ORDER BY %s%s LIMIT ", lq->fts_at && lq->fts_broad ? "+" : "", buf_str(&lq->order));
+		sqlb_int(q, lq->offset + lq->limit);
+		sqlb_addf(q, ") b%d", i);
+		sqlb_addf(cnt, "%s(SELECT count(*) FROM (SELECT 1 FROM %s t%s", i ? " + " : "", e->name, live);
+		sqlb_add(cnt, buf_str(&br[i].sql));
+		add_params(cnt, &br[i]);
+		add_where_branch(cnt, lq);
+		sqlb_add(cnt, " LIMIT ");
+		sqlb_int(cnt, cap + 1);
+		sqlb_addf(cnt, ") c%d)", i);
+	}
+	sqlb_add(q, ")");
+}
+
+static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool scoped)
+{
+	sqlb q = SQLB_INIT, cnt = SQLB_INIT;
+	record_select(e, &q);
+	/* the total stops counting past a cap: counting every match of a wide
+	 * list cost more than the page (docs/api.md, total_capped) */
+	int64_t cap = lq->offset + lq->limit > LIST_TOTAL_CAP ? lq->offset + lq->limit : LIST_TOTAL_CAP;
+	sqlb_addf(&cnt, "SELECT count(*) FROM (SELECT 1 FROM %s t", e->name);
+	const char *live = lq->deleted ? " WHERE t.deleted_at IS NOT NULL" : " WHERE t.deleted_at IS NULL";
+	sqlb_add(&q, live);
+	sqlb_add(&cnt, live);
+	sqlb br[3] = { SQLB_INIT, SQLB_INIT, SQLB_INIT };
+	int nb = scoped && (!lq->selective || lq->has_search) ? acl_scope_branches(op, e, "t", br) : 0;
+	if (nb) {
+		sqlb_free(&cnt);
+		branch_sql(e, lq, live, br, nb, &q, &cnt, cap);
+	} else if (scoped) {
+		/* when a search or a parent already narrows the rows, test the scope on
+		 * each of them instead of gathering every visible id first */
+		int how = ACL_READ | (lq->selective ? ACL_ONE_ROW : 0);
+		acl_scope(op, e, "t", &q, how);
+		acl_scope(op, e, "t", &cnt, how);
+	}
+	for (int i = 0; i < 3; i++)
+		sqlb_free(&br[i]);
+	/* the filter text and its parameters (the branches carry their own) */
+	if (!nb) {
+		add_where(&q, lq);
+		add_where(&cnt, lq);
+	}
+	sqlb_addf(&q, " ORDER BY %s LIMIT ", buf_str(&lq->order));
+	sqlb_int(&q, lq->limit);
+	sqlb_add(&q, " OFFSET ");
+	sqlb_int(&q, lq->offset);
+	if (!nb) {
+		sqlb_add(&cnt, " LIMIT ");
+		sqlb_int(&cnt, cap + 1);
+		sqlb_add(&cnt, ") c");
+	}
+
+	json_t *data = json_array(), *out = NULL;
+	int64_t total = 0;
+	int rc = DB_ERR;
+	db_stmt *s = sqlb_prepare(op->db, &q);
+	if (s) {
+		while ((rc = db_step(s)) == DB_ROW)
+			json_array_append_new(data, record_row_json(op, e, s));
+		db_done(s);
+	}
+	int64_t rows = (int64_t)json_array_size(data);
+	if (rc == DB_DONE && rows < lq->limit && (rows > 0 || lq->offset == 0)) {
+		/* a short page is the last one: it tells the total without counting */
+		total = lq->offset + rows;
+		rc = DB_ROW;
+	} else if (rc == DB_DONE) {
+		s = sqlb_prepare(op->db, &cnt);
+		rc = s ? db_step(s) : DB_ERR;
+		if (rc == DB_ROW)
+			total = db_col_int(s, 0);
+		db_done(s);
+	}
+	if (rc == DB_ROW) {
+		out = json_pack("{s:o,s:I,s:I,s:I}", "data", data, "total", (json_int_t)(total > cap ? cap : total),
+				"limit", (json_int_t)lq->limit, "offset", (json_int_t)lq->offset);
+		if (total > cap)
+			json_object_set_new(out, "total_capped", json_true());
+		data = NULL;
+	} else {
+		op_db_fail(op, rc < 0 ? rc : db_errcode(op->db));
+	}
+	json_decref(data);
+	sqlb_free(&q);
+	sqlb_free(&cnt);
+	return out;
+}
+
+json_t *record_list(ent_op *op, const entity_def *e, const query_arg *args, int nargs)
+{
+	if (!acl_can(op->who, e, ACL_READ)) {
+		op_fail(op, 403, "forbidden", "you may not read %s", e->name);
+		return NULL;
+	}
+	list_query lq;
+	json_t *out = NULL;
+	if (list_query_parse(op, e, args, nargs, &lq) == 0) {
+		if (lq.deleted && !acl_can(op->who, e, ACL_DELETE))
+			op_fail(op, 403, "forbidden", "you may not see the recycle bin of %s", e->name);
+		else
+			out = run_list(op, e, &lq, true);
+	}
+	list_query_free(&lq);
+	return out;
+}
+
+json_t *record_list_system(ent_op *op, const entity_def *e, const query_arg *args, int nargs)
+{
+	list_query lq;
+	json_t *out = NULL;
+	if (list_query_parse(op, e, args, nargs, &lq) == 0)
+		out = run_list(op, e, &lq, false);
+	list_query_free(&lq);
+	return out;
+}
+
+/* A relation of record id (its parent must be visible): a list of the
+ * related entity narrowed to the rows that point at id. */
+json_t *record_related(ent_op *op, const entity_def *e, int64_t id, const char *relation,
+		       const query_arg *args, int nargs)
+{
+	const relation_def *r = NULL;
+	for (const relation_def *x = e->relations; x && x->name; x++)
+		if (!strcmp(x->name, relation))
+			r = x;
+	if (!r) {
+		op_fail(op, 404, "not_found", "%s has no relation %s", e->name, relation);
+		return NULL;
+	}
+	json_t *parent = record_get(op, e, id);
+	if (!parent)
+		return NULL;
+	json_decref(parent);
+	const entity_def *t = entity_find(r->entity);
+	if (!acl_can(op->who, t, ACL_READ)) {
+		op_fail(op, 403, "forbidden", "you may not read %s", t->name);
+		return NULL;
+	}
+	list_query lq;
+	json_t *out = NULL;
+	if (list_query_parse(op, t, args, nargs, &lq) == 0) {
+		list_query_where_ref(&lq, r->field, id);
+		out = run_list(op, t, &lq, true);
+	}
+	list_query_free(&lq);
+	return out;
+}
+
+/* ---- every row of a list, one at a time (exports) ---- */
+
+/* SQLite steps the one statement lazily; PostgreSQL would hold the whole
+ * result in memory, so there the rows come through a cursor, a page at a time. */
+int record_list_each(ent_op *op, const entity_def *e, const query_arg *args, int nargs,
+		     int (*fn)(void *ctx, json_t *rec), void *ctx)
+{
+	if (!acl_can(op->who, e, ACL_READ) || !acl_can(op->who, e, ACL_EXPORT))
+		return op_fail(op, 403, "forbidden", "you may not export %s", e->name);
+	list_query lq;
+	if (list_query_parse(op, e, args, nargs, &lq)) {
+		list_query_free(&lq);
+		return -1;
+	}
+	if (lq.deleted && !acl_can(op->who, e, ACL_DELETE)) {
+		list_query_free(&lq);
+		return op_fail(op, 403, "forbidden", "you may not see the recycle bin of %s", e->name);
+	}
+	bool pg = db_kind(op->db) == DB_POSTGRES;
+	sqlb q = SQLB_INIT;
+	if (pg)
+		sqlb_add(&q, "DECLARE rapport_export NO SCROLL CURSOR FOR ");
+	record_select(e, &q);
+	sqlb_add(&q, lq.deleted ? " WHERE t.deleted_at IS NOT NULL" : " WHERE t.deleted_at IS NULL");
+	acl_scope(op, e, "t", &q, ACL_READ | (lq.selective ? ACL_ONE_ROW : 0));
+	sqlb_add(&q, buf_str(&lq.where.sql));
+	for (int i = 0; i < lq.where.n; i++) {
+		sql_param p = lq.where.p[i];
+		if (p.s)
+			p.s = xstrdup(p.s);
+		sqlb_param(&q, p);
+	}
+	sqlb_addf(&q, " ORDER BY %s", buf_str(&lq.order));
+	list_query_free(&lq);
+
+	int rc = DB_ERR, stop = 0;
+	if (pg && db_exec(op->db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
+		sqlb_free(&q);
+		return op_db_fail(op, db_errcode(op->db));
+	}
+	db_stmt *s = sqlb_prepare(op->db, &q);
+	sqlb_free(&q);
+	if (s && !pg) {
+		while (!stop && (rc = db_step(s)) == DB_ROW) {
+			json_t *rec = record_row_json(op, e, s);
+			stop = fn(ctx, rec);
+			json_decref(rec);
+		}
+		db_done(s);
+	} else if (s) {
+		rc = db_step(s);
+		db_done(s);
+		for (int64_t got = 1; rc == DB_DONE && got && !stop;) {
+			db_stmt *f = db_prepare(op->db, "FETCH 500 FROM rapport_export");
+			got = 0;
+			while (f && !stop && (rc = db_step(f)) == DB_ROW) {
+				json_t *rec = record_row_json(op, e, f);
+				stop = fn(ctx, rec);
+				json_decref(rec);
+				got++;
+			}
+			if (!f)
+				rc = DB_ERR;
+			db_done(f);
+		}
+	}
+	if (pg)
+		db_rollback(op->db);
+	if (stop)
+		return op->err.status ? -1 : op_fail(op, 500, "internal", "the export could not be written");
+	if (rc != DB_DONE)
+		return op_db_fail(op, rc < 0 ? rc : db_errcode(op->db));
+	return 0;
+}
