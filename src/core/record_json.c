@@ -4,8 +4,12 @@
  */
 #include "record_json.h"
 #include "acl.h"
+#include "record.h"
 #include "value.h"
+#include "../util/jsonw.h"
+#include "../util/xalloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void record_select(const entity_def *e, sqlb *q)
@@ -65,4 +69,264 @@ json_t *record_row_json(ent_op *op, const entity_def *e, db_stmt *s)
 		json_object_set_new(labels, "owner_id", json_string(db_col_text(s, col)));
 	json_object_set_new(o, "_labels", labels);
 	return o;
+}
+
+/* ---- writing a row straight into the answer ---- */
+
+static const char *const engine_keys[] = { "id", "version", "created_at", "updated_at", "created_by",
+					   "updated_by", "deleted_at", "owner_id", "_labels", NULL };
+
+bool record_json_direct(const entity_def *e)
+{
+	if (e->children || (e->hooks && e->hooks->decorate))
+		return false;
+	/* a field named like a member of the engine would replace it in place
+	 * in the object; the writer would write both (none is declared so) */
+	for (const field_def *f = e->fields; f->name; f++)
+		for (const char *const *k = engine_keys; *k; k++)
+			if (!strcmp(f->name, *k))
+				return false;
+	return true;
+}
+
+bool *record_hidden_fields(ent_op *op, const entity_def *e)
+{
+	size_t n = 0;
+	while (e->fields[n].name)
+		n++;
+	bool *h = xcalloc(n + 1, sizeof(*h));
+	for (size_t i = 0; i < n; i++)
+		h[i] = acl_field_hidden(op->who, e, &e->fields[i]);
+	return h;
+}
+
+/* json_string(text) as a member: left out when the text is NULL or not
+ * UTF-8, as json_object_set_new(o, k, NULL) leaves it.  *first: no comma
+ * before it (then cleared). */
+static void member_cstr(buf *b, const char *key, const char *text, bool *first)
+{
+	if (!text)
+		return;
+	size_t n = strlen(text);
+	if (!jsonw_utf8_ok(text, n))
+		return;
+	if (!*first)
+		jsonw_char(b, ',');
+	*first = false;
+	jsonw_key(b, key);
+	jsonw_string(b, text, n);
+}
+
+static void member_int_or_null(buf *b, const char *key, db_stmt *s, int c)
+{
+	jsonw_char(b, ',');
+	jsonw_key(b, key);
+	if (db_col_is_null(s, c))
+		jsonw_raw(b, "null", 4);
+	else
+		jsonw_int(b, db_col_int(s, c));
+}
+
+/* Whether a stored tag list is already what dumping its parse would give:
+ * an array of strings, no white space, each string escaped as the writer
+ * escapes (only \" \\ \b \f \n \r \t and \u00XX in capitals for the other
+ * control characters but NUL), valid UTF-8.  Then its text is its answer. */
+static bool tags_canonical(const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	if (n < 2 || s[0] != '[' || s[n - 1] != ']')
+		return false;
+	size_t i = 1;
+	if (i == n - 1)
+		return true;
+	for (;;) {
+		if (s[i++] != '"')
+			return false;
+		size_t start = i;
+		for (;;) {
+			if (i >= n - 1)
+				return false;
+			unsigned char c = (unsigned char)s[i];
+			if (c == '"')
+				break;
+			if (c < 0x20)
+				return false;
+			if (c == '\\') {
+				char x = s[i + 1];
+				if (x == '"' || x == '\\' || x == 'b' || x == 'f' || x == 'n' || x == 'r' || x == 't') {
+					i += 2;
+					continue;
+				}
+				if (x != 'u' || i + 6 > n - 1 || s[i + 2] != '0' || s[i + 3] != '0')
+					return false;
+				int hi = s[i + 4] == '0' ? 0 : s[i + 4] == '1' ? 1 : -1;
+				const char *lo = s[i + 5] ? strchr(hex, s[i + 5]) : NULL;
+				if (hi < 0 || !lo)
+					return false;
+				int v = hi * 16 + (int)(lo - hex);
+				if (v == 0 || v == '\b' || v == '\f' || v == '\n' || v == '\r' || v == '\t')
+					return false;
+				i += 6;
+				continue;
+			}
+			i++;
+		}
+		if (!jsonw_utf8_ok(s + start, i - start))
+			return false;
+		i++; /* the closing quote */
+		if (i == n - 1)
+			return true;
+		if (s[i++] != ',')
+			return false;
+	}
+}
+
+/* One field's value as value_to_json sets it; false when it sets nothing. */
+static bool write_value(buf *b, const field_def *f, db_stmt *s, int c)
+{
+	if (db_col_is_null(s, c)) {
+		if (f->type == FT_TAGS)
+			jsonw_raw(b, "[]", 2);
+		else
+			jsonw_raw(b, "null", 4);
+		return true;
+	}
+	switch (f->type) {
+	case FT_INT: case FT_REF:
+		jsonw_int(b, db_col_int(s, c));
+		return true;
+	case FT_BOOL:
+		if (db_col_int(s, c))
+			jsonw_raw(b, "true", 4);
+		else
+			jsonw_raw(b, "false", 5);
+		return true;
+	case FT_DECIMAL: {
+		int scale = f->scale ? f->scale : 2;
+		int64_t p = 1;
+		for (int i = 0; i < scale; i++)
+			p *= 10;
+		jsonw_real(b, (double)db_col_int(s, c) / (double)p);
+		return true;
+	}
+	case FT_MONEY: {
+		const char *cur = db_col_text(s, c + 1);
+		if (!cur)
+			cur = "CNY";
+		size_t n = strlen(cur);
+		if (!jsonw_utf8_ok(cur, n))
+			return false; /* json_pack fails: no member */
+		jsonw_raw(b, "{\"amount\":", 10);
+		jsonw_int(b, db_col_int(s, c));
+		jsonw_raw(b, ",\"currency\":", 12);
+		jsonw_string(b, cur, n);
+		jsonw_char(b, '}');
+		return true;
+	}
+	case FT_TAGS: {
+		const char *t = db_col_text(s, c);
+		size_t n = db_col_len(s, c);
+		if (t && tags_canonical(t, n)) {
+			jsonw_raw(b, t, n);
+			return true;
+		}
+		json_error_t err;
+		json_t *v = t ? json_loadb(t, n, 0, &err) : NULL;
+		if (json_is_array(v))
+			jsonw_value(b, v);
+		else
+			jsonw_raw(b, "[]", 2);
+		json_decref(v);
+		return true;
+	}
+	default: {
+		const char *t = db_col_text(s, c);
+		size_t n = db_col_len(s, c);
+		if (t && jsonw_utf8_ok(t, n))
+			jsonw_string(b, t, n);
+		else
+			jsonw_raw(b, "\"\"", 2);
+		return true;
+	}
+	}
+}
+
+void record_row_write(const entity_def *e, db_stmt *s, const bool *hidden, buf *b)
+{
+	bool no = false, first = true;
+	jsonw_raw(b, "{\"id\":", 6);
+	jsonw_int(b, db_col_int(s, 0));
+	jsonw_raw(b, ",\"version\":", 11);
+	jsonw_int(b, db_col_int(s, 1));
+	member_cstr(b, "created_at", db_col_text(s, 2), &no);
+	member_cstr(b, "updated_at", db_col_text(s, 3), &no);
+	member_int_or_null(b, "created_by", s, 4);
+	member_int_or_null(b, "updated_by", s, 5);
+	if (!db_col_is_null(s, 6))
+		member_cstr(b, "deleted_at", db_col_text(s, 6), &no);
+	if (e->flags & E_OWNED)
+		member_int_or_null(b, "owner_id", s, 7);
+	int col = 8, i = 0;
+	for (const field_def *f = e->fields; f->name; f++, i++) {
+		int c = col;
+		col += f->type == FT_MONEY ? 2 : 1;
+		if (hidden[i])
+			continue;
+		size_t mark = b->len;
+		jsonw_char(b, ',');
+		jsonw_key(b, f->name);
+		if (!write_value(b, f, s, c)) {
+			b->len = mark;
+			b->ptr[mark] = '\0';
+		}
+	}
+	jsonw_raw(b, ",\"_labels\":{", 12);
+	i = 0;
+	for (const field_def *f = e->fields; f->name; f++, i++) {
+		if (f->type != FT_REF)
+			continue;
+		int c = col++;
+		if (!db_col_is_null(s, c) && !hidden[i])
+			member_cstr(b, f->name, db_col_text(s, c), &first);
+	}
+	if ((e->flags & E_OWNED) && !db_col_is_null(s, col))
+		member_cstr(b, "owner_id", db_col_text(s, col), &first);
+	jsonw_raw(b, "}}", 2);
+}
+
+int record_get_write(ent_op *op, const entity_def *e, int64_t id, buf *out)
+{
+	if (!record_json_direct(e)) {
+		json_t *rec = record_get(op, e, id);
+		if (!rec)
+			return -1;
+		jsonw_value(out, rec);
+		json_decref(rec);
+		return 0;
+	}
+	/* record_get's read (record.c load, scoped to what the caller sees) */
+	if (!acl_can(op->who, e, ACL_READ))
+		return op_fail(op, 404, "not_found", "no such record");
+	sqlb q = SQLB_INIT;
+	record_select(e, &q);
+	sqlb_add(&q, " WHERE t.id = ");
+	sqlb_int(&q, id);
+	sqlb_add(&q, " AND t.deleted_at IS NULL");
+	acl_scope(op, e, "t", &q, ACL_ONE_ROW | ACL_READ);
+	db_stmt *s = sqlb_prepare(op->db, &q);
+	sqlb_free(&q);
+	if (!s)
+		return op_db_fail(op, db_errcode(op->db));
+	int rc = db_step(s);
+	if (rc == DB_ROW) {
+		bool *hidden = record_hidden_fields(op, e);
+		record_row_write(e, s, hidden, out);
+		free(hidden);
+	}
+	db_done(s);
+	if (rc < 0)
+		return op_db_fail(op, rc);
+	if (rc != DB_ROW)
+		return op_fail(op, 404, "not_found", "no such record");
+	return 0;
 }

@@ -1,17 +1,32 @@
 /*
  * record_json.h - one record's row as JSON: the SELECT list every read of an
  * entity uses, and the conversion of one result row of it (fields the caller
- * may not see are left out).  Internal to the engine (record.c, list.c).
+ * may not see are left out); and the writer that puts a row's JSON straight
+ * into the answer's text, without building it as Jansson values first (the
+ * same bytes: tests/unit/test_record_json.c).
  */
 #ifndef RAPPORT_RECORD_JSON_H
 #define RAPPORT_RECORD_JSON_H
 
 #include "entity.h"
 #include "sqlb.h"
+#include "../util/buf.h"
 
 /* Appends "SELECT <the record's columns> FROM <table> t" to q. */
 void record_select(const entity_def *e, sqlb *q);
 /* The record at the current row of s (a statement of record_select). */
 json_t *record_row_json(ent_op *op, const entity_def *e, db_stmt *s);
+
+/* Whether e's records can be written straight from their rows: no hook
+ * decorates them and they embed no child collections. */
+bool record_json_direct(const entity_def *e);
+/* For each field of e (in order), whether the caller may not see it
+ * (acl_field_hidden); free() it. */
+bool *record_hidden_fields(ent_op *op, const entity_def *e);
+/* Appends to b what json_out(record_row_json(...)) would write for the row. */
+void record_row_write(const entity_def *e, db_stmt *s, const bool *hidden, buf *b);
+/* record_get, its JSON text appended to out: 0, or -1 with op->err (out may
+ * then hold part of a record). */
+int record_get_write(ent_op *op, const entity_def *e, int64_t id, buf *out);
 
 #endif
