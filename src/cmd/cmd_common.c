@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "../db/db.h"
 #include "../db/migrate.h"
+#include "../core/agg_summary.h"
 #include "../core/auth.h"
 #include "../core/entity.h"
 #include "../core/options.h"
@@ -68,7 +69,7 @@ int cmd_open_data(const cmd_opts *o, bool create)
 	if (migrate_all(d) < 0) {
 		fprintf(stderr, "rapport: migration failed: %s\n", db_errmsg(d));
 		rc = -1;
-	} else if (option_lists_seed(d) || entity_sync_schema(d) || roles_seed(d)) {
+	} else if (option_lists_seed(d) || entity_sync_schema(d) || agg_summary_sync(d) || roles_seed(d)) {
 		fprintf(stderr, "rapport: cannot bring the schema up to date: %s\n", db_errmsg(d));
 		rc = -1;
 	}

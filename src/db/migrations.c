@@ -292,6 +292,15 @@ const migration migrations[] = {
 	  "  created_at TEXT NOT NULL,"
 	  "  deleted_at TEXT);"
 	  "CREATE INDEX delegations_user ON delegations(user_id, from_on);" },
+	{ 9, "opportunity sums: live opportunities counted and summed per stage, month and currency, for the dashboard",
+	  /* kept by triggers and recomputed at each start: core/agg_summary.c */
+	  "CREATE TABLE opportunity_sums ("
+	  "  stage TEXT,"
+	  "  month TEXT,"                    /* YYYY-MM of expected_close_on */
+	  "  currency TEXT,"                 /* amount_currency */
+	  "  n INTEGER NOT NULL,"            /* live opportunities (PostgreSQL: a +1/-1 delta per change until folded) */
+	  "  amount INTEGER NOT NULL);"      /* their amounts, minor units */
+	  "CREATE INDEX opportunity_sums_key ON opportunity_sums(stage, month, currency);" },
 };
 
 const int migrations_count = (int)(sizeof(migrations) / sizeof(migrations[0]));
