@@ -29,4 +29,28 @@ void record_row_write(const entity_def *e, db_stmt *s, const bool *hidden, buf *
  * then hold part of a record). */
 int record_get_write(ent_op *op, const entity_def *e, int64_t id, buf *out);
 
+/* The rows of a list page: written straight into out when the entity's
+ * records allow it (record_json_direct), else gathered as JSON.
+ *
+ *	record_rows r;
+ *	record_rows_begin(&r, op, e, out);         out: NULL for a JSON answer
+ *	while (db_step(s) == DB_ROW)
+ *		record_rows_add(&r, op, s);
+ *	json_t *res = record_rows_end(&r, total, capped, limit, offset);
+ *
+ * record_rows_end gives {"data":[...],"total":N,"limit":L,"offset":O} (and
+ * "total_capped":true); when the page went into out, it is written there and
+ * the result is only json_true().  record_rows_free drops a page (errors). */
+typedef struct record_rows {
+	const entity_def *e;
+	buf *out;
+	json_t *data;
+	bool *hidden;
+	int64_t n;              /* rows so far */
+} record_rows;
+void record_rows_begin(record_rows *r, ent_op *op, const entity_def *e, buf *out);
+void record_rows_add(record_rows *r, ent_op *op, db_stmt *s);
+json_t *record_rows_end(record_rows *r, int64_t total, bool capped, int64_t limit, int64_t offset);
+void record_rows_free(record_rows *r);
+
 #endif
