@@ -76,9 +76,49 @@ static const char pg_triggers[] =
 	"CREATE TRIGGER opportunity_sums_t AFTER INSERT OR DELETE OR UPDATE OF stage, expected_close_on, amount, "
 	"amount_currency, deleted_at ON " TABLE " FOR EACH ROW EXECUTE FUNCTION opportunity_sums_row();";
 
+/* The triggers' definition: a new one is installed (and the rows recomputed)
+ * when the mark in settings differs. */
+#define TRIGGERS_VERSION "1"
+
+/* Are this version's triggers in place? */
+static bool triggers_current(db *d)
+{
+	bool pg = db_kind(d) == DB_POSTGRES;
+	int64_t n = db_query_int(d, pg ? "SELECT count(*) FROM pg_trigger WHERE tgname = 'opportunity_sums_t'"
+				       : "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+					 "('opportunity_sums_ai', 'opportunity_sums_ad', 'opportunity_sums_au')", 0);
+	if (n != (pg ? 1 : 3))
+		return false;
+	db_stmt *s = db_prepare(d, "SELECT value FROM settings WHERE key = 'opportunity_sums'");
+	bool same = false;
+	if (s && db_step(s) == DB_ROW)
+		same = !strcmp(db_col_text(s, 0), TRIGGERS_VERSION);
+	db_done(s);
+	return same;
+}
+
+/* Do the rows add up to the live opportunities' count and amount?  A cheap
+ * test (one scan of a covering index, 0.14 s at 500k) that catches rows
+ * loaded with the triggers off: the bench generator drops them while it
+ * loads, its PostgreSQL copy runs as a replica, which fires none. */
+static bool totals_agree(db *d)
+{
+	db_stmt *s = db_prepare(d, "SELECT (SELECT count(*) FROM " TABLE " WHERE deleted_at IS NULL), "
+				   "(SELECT coalesce(sum(amount), 0) FROM " TABLE " WHERE deleted_at IS NULL), "
+				   "(SELECT coalesce(sum(n), 0) FROM opportunity_sums), "
+				   "(SELECT coalesce(sum(amount), 0) FROM opportunity_sums)");
+	bool ok = s && db_step(s) == DB_ROW && db_col_int(s, 0) == db_col_int(s, 2) &&
+		  !strcmp(db_col_text(s, 1), db_col_text(s, 3));
+	db_done(s);
+	return ok;
+}
+
 int agg_summary_sync(db *d)
 {
 	if (!entity_find(TABLE))
+		return 0;
+	bool install = !triggers_current(d);
+	if (!install && totals_agree(d))
 		return 0;
 	bool pg = db_kind(d) == DB_POSTGRES;
 	buf q = BUF_INIT;
@@ -92,8 +132,11 @@ int agg_summary_sync(db *d)
 	int rc = db_begin(d);
 	if (!rc && pg)
 		rc = db_exec(d, SUMS_LOCK);
-	if (!rc)
+	if (!rc && install)
 		rc = db_exec(d, pg ? pg_triggers : sqlite_triggers);
+	if (!rc && install)
+		rc = db_exec(d, "INSERT INTO settings(key, value) VALUES ('opportunity_sums', '" TRIGGERS_VERSION "') "
+				"ON CONFLICT(key) DO UPDATE SET value = excluded.value");
 	if (!rc && !pg)
 		rc = db_exec(d, "DELETE FROM opportunity_sums");
 	if (!rc)
@@ -103,6 +146,8 @@ int agg_summary_sync(db *d)
 	if (rc) {
 		log_error("opportunity sums: %s", db_errmsg(d));
 		db_rollback(d);
+	} else {
+		log_info("opportunity sums: %s", install ? "triggers installed, rows computed" : "rows recomputed");
 	}
 	buf_free(&q);
 	return rc;

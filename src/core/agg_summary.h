@@ -14,10 +14,11 @@
  *               adds them up and folds them back into one row per key when
  *               there are many (agg_summary_fold).
  *
- * The rows are recomputed from the table at every start (agg_summary_sync),
- * which also repairs anything written with the triggers off (the bench
- * generator's bulk loads).  `rapport check` compares them with a
- * recomputation (agg_summary_verify).
+ * At every start (agg_summary_sync) the triggers are installed when missing
+ * or of an older definition, and the rows recomputed then, or when their
+ * totals (count and amount) differ from the live opportunities': rows loaded
+ * with the triggers off (the bench generator's bulk loads).  `rapport check`
+ * compares every key with a recomputation (agg_summary_verify).
  *
  * The summary answers GET /api/opportunities/aggregate for a caller who sees
  * every opportunity, without filters or search, grouped by nothing, stage,
@@ -30,8 +31,9 @@
 #include "entity.h"
 #include "sqlb.h"
 
-/* Installs the triggers and recomputes the rows; 0 or a DB error.  Does
- * nothing when no opportunities entity is registered (unit tests). */
+/* Installs the triggers and recomputes the rows when needed (see above);
+ * 0 or a DB error.  Does nothing when no opportunities entity is registered
+ * (unit tests). */
 int agg_summary_sync(db *d);
 
 /* The SELECT answering an aggregate of e from the summary, into q, with the
