@@ -1,6 +1,8 @@
 /* acl.c - see acl.h. */
 #include "acl.h"
+#include "session_cache.h"
 #include "../util/buf.h"
+#include "../util/clock.h"
 #include "../util/log.h"
 #include "../util/xalloc.h"
 
@@ -96,8 +98,11 @@ static void apply_role(struct acl_ctx *x, json_t *grants, json_t *rules)
 
 /* The parsed roles of the last few role sets this thread saw, keyed by the
  * exact text of their rows: parsing the grants JSON was a third of the cost
- * of reading one record.  The rows are still read on every request, so an
- * edited role takes effect at once; only the parsing is skipped. */
+ * of reading one record.  The rows themselves are read again only when the
+ * user's role list is not the one an entry was last read for, or the entry
+ * is older than the session cache's lifetime, or the auth generation moved
+ * (any write of this process to roles or users: an edited role takes effect
+ * at once; see session_cache.h for what another process's edit takes). */
 #define ACL_CACHE 8
 
 typedef struct acl_cached {
@@ -106,6 +111,9 @@ typedef struct acl_cached {
 	struct acl_ctx x;      /* rules[].field point into fields */
 	char *fields;
 	unsigned used;
+	char *roles;           /* the users.roles text whose rows were read last... */
+	uint64_t gen;          /* ...with the auth generation from before that read */
+	int64_t read_us;       /* ...at this monotonic time */
 } acl_cached;
 
 typedef struct acl_cache {
@@ -122,6 +130,7 @@ static void cache_free(void *p)
 	for (int i = 0; i < ACL_CACHE; i++) {
 		free(c->e[i].key);
 		free(c->e[i].fields);
+		free(c->e[i].roles);
 	}
 	free(c);
 }
@@ -162,7 +171,7 @@ static acl_cached *cache_find(acl_cache *cc, const buf *k)
 	return NULL;
 }
 
-static void cache_put(acl_cache *cc, const buf *k, const struct acl_ctx *x)
+static acl_cached *cache_put(acl_cache *cc, const buf *k, const struct acl_ctx *x)
 {
 	acl_cached *c = &cc->e[0];
 	for (int i = 1; i < ACL_CACHE; i++)
@@ -170,6 +179,8 @@ static void cache_put(acl_cache *cc, const buf *k, const struct acl_ctx *x)
 			c = &cc->e[i];
 	free(c->key);
 	free(c->fields);
+	free(c->roles);
+	c->roles = NULL;
 	c->key = xmalloc(k->len ? k->len : 1);
 	memcpy(c->key, k->ptr, k->len);
 	c->len = k->len;
@@ -187,12 +198,57 @@ static void cache_put(acl_cache *cc, const buf *k, const struct acl_ctx *x)
 		p += l;
 	}
 	c->used = ++cc->clock;
+	return c;
+}
+
+/* The entry last read for this role list, while nothing may have changed it. */
+static acl_cached *cache_recent(acl_cache *cc, const char *roles, uint64_t gen, int64_t now_us)
+{
+	int64_t life = session_cache_lifetime_ms();
+	if (life <= 0)
+		return NULL;
+	for (int i = 0; i < ACL_CACHE; i++) {
+		acl_cached *c = &cc->e[i];
+		if (c->key && c->roles && c->gen == gen && now_us - c->read_us < life * 1000 &&
+		    !strcmp(c->roles, roles))
+			return c;
+	}
+	return NULL;
+}
+
+static void note_read(acl_cached *c, const char *roles, uint64_t gen, int64_t now_us)
+{
+	if (!c->roles || strcmp(c->roles, roles)) {
+		free(c->roles);
+		c->roles = xstrdup(roles);
+	}
+	c->gen = gen;
+	c->read_us = now_us;
+}
+
+static void use_cached(struct acl_ctx *x, acl_cache *cc, acl_cached *hit, arena *a)
+{
+	*x = hit->x;
+	x->a = a;
+	/* the request's own copies: a later load on this thread may evict hit */
+	for (int i = 0; i < x->nrules; i++)
+		x->rules[i].field = arena_strdup(a, x->rules[i].field);
+	hit->used = ++cc->clock;
 }
 
 int acl_load(db *d, auth_session *s, arena *a)
 {
 	struct acl_ctx *x = arena_alloc(a, sizeof(*x));
 	x->a = a;
+	acl_cache *cc = thread_cache();
+	uint64_t gen = db_auth_generation(); /* before the read: a write after it drops the entry */
+	int64_t now_us = clock_monotonic_us();
+	acl_cached *recent = cache_recent(cc, s->user.roles, gen, now_us);
+	if (recent) {
+		use_cached(x, cc, recent, a);
+		s->acl = x;
+		return 0;
+	}
 	char from[96], sql[256];
 	snprintf(sql, sizeof(sql), "SELECT is_admin, grants, field_rules FROM roles WHERE name IN (SELECT value FROM %s)",
 		 db_sql_json_values(d, "?", from, sizeof(from)));
@@ -210,15 +266,10 @@ int acl_load(db *d, auth_session *s, arena *a)
 		buf_free(&k);
 		return -1;
 	}
-	acl_cache *cc = thread_cache();
 	acl_cached *hit = cache_find(cc, &k);
 	if (hit) {
-		*x = hit->x;
-		x->a = a;
-		/* the request's own copies: a later load on this thread may evict hit */
-		for (int i = 0; i < x->nrules; i++)
-			x->rules[i].field = arena_strdup(a, x->rules[i].field);
-		hit->used = ++cc->clock;
+		use_cached(x, cc, hit, a);
+		note_read(hit, s->user.roles, gen, now_us);
 		buf_free(&k);
 		s->acl = x;
 		return 0;
@@ -240,7 +291,7 @@ int acl_load(db *d, auth_session *s, arena *a)
 	}
 	for (int i = 0; i < x->nrules; i++)
 		x->rules[i].granting = x->granting[x->rules[i].entity];
-	cache_put(cc, &k, x);
+	note_read(cache_put(cc, &k, x), s->user.roles, gen, now_us);
 	buf_free(&k);
 	s->acl = x;
 	return 0;

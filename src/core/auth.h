@@ -19,6 +19,7 @@
 #define AUTH_TOKEN_HEX 65               /* 64 hex characters + NUL */
 #define AUTH_IDLE_MS (12LL * 3600 * 1000)
 #define AUTH_ABSOLUTE_MS (7LL * 24 * 3600 * 1000)
+#define AUTH_REFRESH_MS (60LL * 1000)   /* the idle clock is written at most this often */
 #define AUTH_FAIL_WINDOW_MS (60LL * 1000)
 #define AUTH_FAIL_LIMIT 5
 

@@ -4,11 +4,95 @@
  */
 #include "db_int.h"
 
+#include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+/*
+ * The auth generation (db.h): moves on every write to a table that a
+ * caller's session or permissions are read from.  A statement that may write
+ * one is seen when it is prepared (or run by db_exec): the number moves then,
+ * and again on every later db_done/db_exec/db_commit/db_rollback of this
+ * thread until its connection is outside a transaction, so the last move
+ * always comes after the commit.  A cache remembers the number it read
+ * before its own database read and is valid while the number is unchanged.
+ */
+static atomic_uint_fast64_t auth_gen = 1;
+static _Thread_local db *auth_pending; /* wrote such a table; not settled yet */
+
+static const char *const auth_tables[] = { "sessions", "users", "roles", "departments" };
+static const char *const write_words[] = { "insert", "update", "delete", "replace", "drop", "alter", "truncate" };
+/* The idle-clock refresh (auth.c): it changes nothing a cache keeps (each keeps
+ * its own last_seen_at and goes back to the database before the idle limit). */
+static const char refresh_sql[] = "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?";
+
+static bool word_in(const char *w, size_t n, const char *const *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strlen(list[i]) == n && !strncasecmp(w, list[i], n))
+			return true;
+	return false;
+}
+
+/* May sql write one of auth_tables?  Any write keyword plus any of the names
+ * as whole words: a false yes only costs the caches a reload. */
+bool db_sql_writes_auth(const char *sql)
+{
+	const char *p = sql;
+	while (isspace((unsigned char)*p))
+		p++;
+	/* reads (SELECT, PRAGMA, EXPLAIN) and transaction control at a glance */
+	char c = (char)tolower((unsigned char)*p);
+	if (c == 's' || c == 'p' || c == 'e' || c == 'b' || c == 'c' || !strcmp(sql, refresh_sql))
+		return false;
+	bool writes = false, table = false;
+	while (*p && !(writes && table)) {
+		if (isalpha((unsigned char)*p) || *p == '_') {
+			const char *w = p;
+			while (isalnum((unsigned char)*p) || *p == '_')
+				p++;
+			size_t n = (size_t)(p - w);
+			writes = writes || word_in(w, n, write_words, sizeof(write_words) / sizeof(*write_words));
+			table = table || word_in(w, n, auth_tables, sizeof(auth_tables) / sizeof(*auth_tables));
+		} else {
+			p++;
+		}
+	}
+	return writes && table;
+}
+
+uint64_t db_auth_generation(void)
+{
+	return atomic_load(&auth_gen);
+}
+
+static void auth_note(db *d, const char *sql)
+{
+	if (db_sql_writes_auth(sql)) {
+		auth_pending = d;
+		atomic_fetch_add(&auth_gen, 1);
+	}
+}
+
+/* after a statement or a transaction's end: move again, and stop once no
+ * transaction is open on the connection that wrote */
+static void auth_settle(void)
+{
+	if (!auth_pending)
+		return;
+	atomic_fetch_add(&auth_gen, 1);
+	if (!auth_pending->ops->in_transaction(auth_pending))
+		auth_pending = NULL;
+}
 
 void db_close(db *d)
 {
+	if (d && auth_pending == d) {
+		atomic_fetch_add(&auth_gen, 1);
+		auth_pending = NULL;
+	}
 	if (d)
 		d->ops->close(d);
 }
@@ -25,6 +109,7 @@ const char *db_kind_name(const db *d)
 
 db_stmt *db_prepare(db *d, const char *sql)
 {
+	auth_note(d, sql);
 	return d->ops->prepare(d, sql);
 }
 
@@ -97,11 +182,15 @@ void db_done(db_stmt *s)
 {
 	if (s)
 		s->ops->done(s);
+	auth_settle();
 }
 
 int db_exec(db *d, const char *sql)
 {
-	return d->ops->exec(d, sql);
+	auth_note(d, sql);
+	int rc = d->ops->exec(d, sql);
+	auth_settle();
+	return rc;
 }
 
 int64_t db_query_int(db *d, const char *sql, int64_t def)
@@ -123,12 +212,16 @@ int db_begin(db *d)
 
 int db_commit(db *d)
 {
-	return d->ops->commit(d);
+	int rc = d->ops->commit(d);
+	auth_settle();
+	return rc;
 }
 
 int db_rollback(db *d)
 {
-	return d->ops->rollback(d);
+	int rc = d->ops->rollback(d);
+	auth_settle();
+	return rc;
 }
 
 int db_errcode(db *d)

@@ -98,4 +98,14 @@ const char *db_errmsg(db *d);
 /* Number of rows the last INSERT/UPDATE/DELETE changed. */
 int64_t db_changes(db *d);
 
+/* The auth generation: a number that moves whenever this process writes
+ * (and then commits or rolls back) a table that sessions and permissions are
+ * read from (sessions, users, roles, departments), on any thread and either
+ * database.  Caches of them (core/session_cache.c, acl_load) take it before
+ * reading the database and are valid while it stays the same.  Writes by
+ * other processes do not move it. */
+uint64_t db_auth_generation(void);
+/* Whether a statement may write one of those tables (exposed for tests). */
+bool db_sql_writes_auth(const char *sql);
+
 #endif

@@ -36,6 +36,7 @@ typedef struct db_ops {
 	const char *(*errmsg)(db *d);
 	int64_t (*changes)(db *d);
 	bool (*has_column)(db *d, const char *table, const char *col);
+	bool (*in_transaction)(db *d);  /* a transaction is open (db.c: auth generation) */
 } db_ops;
 
 struct db {

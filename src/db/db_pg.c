@@ -462,6 +462,11 @@ static bool pg_has_column(db *dd, const char *table, const char *col)
 	return found;
 }
 
+static bool pg_in_transaction(db *d)
+{
+	return PQtransactionStatus(PG(d)->conn) != PQTRANS_IDLE;
+}
+
 static const db_ops pg_ops = {
 	.kind = DB_POSTGRES,
 	.name = "postgres",
@@ -488,4 +493,5 @@ static const db_ops pg_ops = {
 	.errmsg = pg_errmsg,
 	.changes = pg_changes,
 	.has_column = pg_has_column,
+	.in_transaction = pg_in_transaction,
 };

@@ -324,6 +324,11 @@ static bool sq_has_column(db *d, const char *table, const char *col)
 	return found;
 }
 
+static bool sq_in_transaction(db *d)
+{
+	return !sqlite3_get_autocommit(SQ(d)->h);
+}
+
 static const db_ops sqlite_ops = {
 	.kind = DB_SQLITE,
 	.name = "sqlite",
@@ -350,4 +355,5 @@ static const db_ops sqlite_ops = {
 	.errmsg = sq_errmsg,
 	.changes = sq_changes,
 	.has_column = sq_has_column,
+	.in_transaction = sq_in_transaction,
 };

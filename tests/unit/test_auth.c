@@ -297,3 +297,126 @@ Test(login, usernames_are_unique)
 	int64_t id = auth_create_user(d, "carol", "Carol", "pw-carol", "[\"admin\"]");
 	cr_assert(id > uid);
 }
+
+/* ---- the session cache (session_cache.h) and the auth generation (db.h) ---- */
+
+#include "../../src/core/session_cache.h"
+#include <sqlite3.h>
+
+/* a write by another process: its own connection to the file, unseen by db.c */
+static void write_elsewhere(const char *sql)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/rapport.db", tmpdb_dir());
+	sqlite3 *h = NULL;
+	cr_assert_eq(sqlite3_open(path, &h), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(h));
+	sqlite3_close(h);
+}
+
+Test(login, a_found_session_is_kept_until_this_process_writes)
+{
+	clock_set_fixed(T0);
+	session_cache_set_lifetime_ms(60000);
+	char token[AUTH_TOKEN_HEX];
+	auth_session s, f;
+	cr_assert_eq(login("alice", PASSWORD, "10.0.0.1", token, &s), AUTH_OK);
+	cr_assert_eq(auth_session_find(d, token, &f), 0);
+	/* another process ends it: this one keeps the session for the cache's lifetime... */
+	write_elsewhere("DELETE FROM sessions");
+	cr_assert_eq(auth_session_find(d, token, &f), 0, "served from the cache");
+	cr_assert_eq(f.user.id, uid);
+	cr_assert_str_eq(f.user.username, "alice");
+	cr_assert_str_eq(f.csrf, s.csrf);
+	cr_assert_str_eq(f.token_hash, s.token_hash);
+	cr_assert_null(f.acl);
+	/* ...but any write of its own to an auth table drops every entry */
+	cr_assert_eq(db_exec(d, "UPDATE roles SET updated_at = updated_at WHERE name = 'nobody'"), 0);
+	cr_assert_eq(auth_session_find(d, token, &f), -1);
+}
+
+Test(login, without_the_cache_the_database_decides_each_time)
+{
+	clock_set_fixed(T0);
+	session_cache_set_lifetime_ms(0);
+	char token[AUTH_TOKEN_HEX];
+	auth_session s, f;
+	cr_assert_eq(login("alice", PASSWORD, "10.0.0.1", token, &s), AUTH_OK);
+	cr_assert_eq(auth_session_find(d, token, &f), 0);
+	write_elsewhere("DELETE FROM sessions");
+	cr_assert_eq(auth_session_find(d, token, &f), -1);
+}
+
+Test(login, cached_sessions_keep_the_idle_and_absolute_limits)
+{
+	clock_set_fixed(T0);
+	session_cache_set_lifetime_ms(60000);
+	char token[AUTH_TOKEN_HEX];
+	auth_session s, f;
+	cr_assert_eq(login("alice", PASSWORD, "10.0.0.1", token, &s), AUTH_OK);
+	cr_assert_eq(auth_session_find(d, token, &f), 0);
+	/* a cached entry never outlives the idle limit (the clock jumped: no refresh happened) */
+	write_elsewhere("UPDATE sessions SET last_seen_at = 0"); /* unseen here */
+	clock_set_fixed(T0 + 30000);
+	cr_assert_eq(auth_session_find(d, token, &f), 0, "still cached");
+	clock_set_fixed(T0 + 61000);
+	cr_assert_eq(auth_session_find(d, token, &f), -1, "the refresh is due: the database says idle");
+	/* the absolute limit, with the idle clock fresh */
+	write_elsewhere("DELETE FROM sessions");
+	clock_set_fixed(T0);
+	cr_assert_eq(login("alice", PASSWORD, "10.0.0.1", token, &s), AUTH_OK);
+	write_elsewhere("UPDATE sessions SET expires_at = 1795928620000"); /* T0 + 2 s, unseen here */
+	cr_assert_eq(auth_session_find(d, token, &f), 0);
+	clock_set_fixed(T0 + 1999);
+	cr_assert_eq(auth_session_find(d, token, &f), 0);
+	clock_set_fixed(T0 + 2000);
+	cr_assert_eq(auth_session_find(d, token, &f), -1, "expired, cached or not");
+}
+
+Test(login, the_generation_moves_after_the_commit)
+{
+	uint64_t g0 = db_auth_generation();
+	cr_assert_eq(db_begin(d), 0);
+	db_stmt *st = db_prepare(d, "UPDATE users SET name = 'Alice B' WHERE id = ?");
+	cr_assert_not_null(st);
+	db_bind_int(st, 1, uid);
+	cr_assert_eq(db_step(st), DB_DONE);
+	db_done(st);
+	uint64_t g1 = db_auth_generation();
+	cr_assert_gt(g1, g0, "moves when the write is seen");
+	cr_assert_eq(db_commit(d), 0);
+	uint64_t g2 = db_auth_generation();
+	cr_assert_gt(g2, g1, "and again once committed");
+	/* settled: reads move nothing */
+	cr_assert_eq(db_query_int(d, "SELECT count(*) FROM users", -1), 1);
+	cr_assert_eq(db_exec(d, "UPDATE login_failures SET at = at WHERE id = 0"), 0);
+	cr_assert_eq(db_auth_generation(), g2);
+}
+
+Test(auth, which_statements_write_auth_tables)
+{
+	const char *yes[] = {
+		"DELETE FROM sessions WHERE token_hash = ?",
+		"  update users SET disabled = 1 WHERE id = 3",
+		"INSERT INTO roles(name) VALUES (?)",
+		"UPDATE \"departments\" SET parent_id = 1",
+		"WITH x AS (SELECT 1) DELETE FROM sessions WHERE user_id IN (SELECT * FROM x)",
+		"REPLACE INTO users(id) VALUES (1)",
+		"DROP TABLE roles",
+	};
+	const char *no[] = {
+		"SELECT * FROM sessions s JOIN users u ON u.id = s.user_id",
+		"UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+		"UPDATE customers SET owner_id = ? WHERE id = ?",
+		"INSERT INTO login_failures(key, at) VALUES (?, ?)",
+		"DELETE FROM user_settings WHERE id = 1",
+		"WITH RECURSIVE t(id) AS (SELECT id FROM departments) SELECT * FROM users",
+		"COMMIT",
+		"PRAGMA table_info(users)",
+	};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		cr_assert(db_sql_writes_auth(yes[i]), "%s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		cr_assert(!db_sql_writes_auth(no[i]), "%s", no[i]);
+}
