@@ -506,14 +506,21 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 	sqlb_add(q, ")");
 }
 
-/* Adds to q the narrow read scope of e as up to three disjoint conditions on
- * alias t (each " AND (...)"), one per sqlb in out: owned within the scope,
- * in a pool the caller sees, shared with them (and neither of those).  A
- * list can then take each branch from an index in its own sort order and
- * count each one from the index alone (see record.c run_list).  Returns
- * the number of branches, or 0 when the scope has no such shape (all, wide,
- * through a parent, nothing). */
-int acl_scope_branches(ent_op *op, const entity_def *e, const char *t, sqlb out[3])
+/* Over this many pool departments, the pool is one branch of "IN (...)"
+ * instead of one per department. */
+#define POOL_BRANCHES 8
+
+/* Adds to out the read scope of e as disjoint conditions on alias t (each
+ * " AND (...)", one per sqlb): owned within the scope, in each pool the
+ * caller sees (one branch per department: "= 1" lets SQLite seek the
+ * pool-first index, where "IN (json_each)" walked every department's pool
+ * in list order, reading rows to test the department: 24k pooled intent
+ * customers for a rep's 2.4k, 1.02 -> 0.46 ms), shared with them (and none
+ * of those).  A list can then take each branch from an index in its own
+ * sort order and count each one from the index alone (see list.c run_list).
+ * Returns the number of branches, or 0 when the scope has no such shape
+ * (all, through a parent, nothing, or wide without ACL_BRANCH_WIDE). */
+int acl_scope_branches(ent_op *op, const entity_def *e, const char *t, sqlb out[ACL_MAX_BRANCHES], int flags)
 {
 	const auth_session *who = op->who;
 	if (!who || !who->acl || who->acl->admin || e->scope_via || !(e->flags & E_OWNED))
@@ -523,7 +530,7 @@ int acl_scope_branches(ent_op *op, const entity_def *e, const char *t, sqlb out[
 		return 0;
 	char from[96];
 	const char *owners = sc == SCOPE_OWN ? NULL : acl_owner_ids(op, sc);
-	if (owners && json_count(owners) > NARROW_SCOPE_OWNERS)
+	if (owners && json_count(owners) > NARROW_SCOPE_OWNERS && !(flags & ACL_BRANCH_WIDE))
 		return 0;
 	int64_t me = who->user.id;
 	const char *json = db_sql_json_values(op->db, "?", from, sizeof(from));
@@ -538,11 +545,23 @@ int acl_scope_branches(ent_op *op, const entity_def *e, const char *t, sqlb out[
 	}
 	int n = 1;
 	const char *pools = e->pool_field ? acl_pool_departments(op) : NULL;
-	if (pools) {
+	int npools = pools ? json_count(pools) : 0;
+	if (npools > POOL_BRANCHES) {
 		sqlb_addf(&out[n], " AND %s.owner_id IS NULL AND %s.%s IN (SELECT CAST(value AS BIGINT) FROM %s)", t, t,
 			  e->pool_field, json);
 		sqlb_param(&out[n], (sql_param){ .t = P_TEXT, .s = xstrdup(pools) });
 		n++;
+	} else if (npools) {
+		/* the list is ours ("[1,2]", from id_list), so strtoll walks it */
+		for (const char *p = pools + 1; n <= POOL_BRANCHES;) {
+			char *end;
+			long long dep = strtoll(p, &end, 10);
+			if (end == p)
+				break;
+			sqlb_addf(&out[n], " AND %s.owner_id IS NULL AND %s.%s = ", t, t, e->pool_field);
+			sqlb_int(&out[n++], dep);
+			p = *end == ',' ? end + 1 : end;
+		}
 	}
 	/* shared, and not already in one of the branches above */
 	sqlb *sh = &out[n++];

@@ -49,10 +49,14 @@ enum acl_scope acl_action_scope(const auth_session *who, const entity_def *e, en
  * test on each row rather than a set of every visible id. */
 #define ACL_ONE_ROW 0x100
 int acl_scope(ent_op *op, const entity_def *e, const char *alias, sqlb *q, int action);
-/* A narrow read scope as up to 3 disjoint " AND (...)" conditions on alias
- * (one per out[i], which must start empty); 0 when the scope has no such
- * shape.  See acl.c. */
-int acl_scope_branches(ent_op *op, const entity_def *e, const char *alias, sqlb out[3]);
+/* A read scope as up to ACL_MAX_BRANCHES disjoint " AND (...)" conditions on
+ * alias (one per out[i], which must start empty); 0 when the scope has no
+ * such shape.  Only a narrow scope (a few owners) unless ACL_BRANCH_WIDE
+ * (the branches then serve counts: a page of a wide scope is found faster
+ * in list order).  See acl.c. */
+#define ACL_MAX_BRANCHES 10
+#define ACL_BRANCH_WIDE 1
+int acl_scope_branches(ent_op *op, const entity_def *e, const char *alias, sqlb out[ACL_MAX_BRANCHES], int flags);
 bool acl_field_hidden(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_field_readonly(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_is_admin(const auth_session *who);

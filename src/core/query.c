@@ -186,7 +186,17 @@ static int add_filter(ent_op *op, const entity_def *e, const char *key, const ch
 	return bad(op, "unknown filter operator %s", opname);
 }
 
-static int add_sort(ent_op *op, const entity_def *e, const char *spec, buf *order)
+/* Is field name among cols (", t.a, t.b")? */
+static bool has_col(const char *cols, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = cols; (p = strstr(p, ", t.")); p += 4)
+		if (!strncmp(p + 4, name, n) && (p[4 + n] == ',' || !p[4 + n]))
+			return true;
+	return false;
+}
+
+static int add_sort(ent_op *op, const entity_def *e, const char *spec, buf *order, buf *cols)
 {
 	const char *p = spec;
 	int n = 0;
@@ -213,6 +223,8 @@ static int add_sort(ent_op *op, const entity_def *e, const char *spec, buf *orde
 		pg = pg && strcmp(f->name, "created_at") && strcmp(f->name, "updated_at");
 		buf_addf(order, "%st.%s %s%s", order->len ? ", " : "", f->name, desc ? "DESC" : "ASC",
 			 pg ? (desc ? " NULLS LAST" : " NULLS FIRST") : "");
+		if (strcmp(f->name, "id") && !has_col(buf_str(cols), f->name))
+			buf_addf(cols, ", t.%s", f->name);
 		p += len;
 		if (comma)
 			p++;
@@ -405,7 +417,7 @@ int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int
 			return bad(op, "unknown parameter %s", k);
 		}
 	}
-	if (*sort && add_sort(op, e, sort, &q->order))
+	if (*sort && add_sort(op, e, sort, &q->order, &q->sort_cols))
 		return -1;
 	buf_addf(&q->order, "%st.id DESC", q->order.len ? ", " : "");
 	return 0;
@@ -422,4 +434,5 @@ void list_query_free(list_query *q)
 {
 	sqlb_free(&q->where);
 	buf_free(&q->order);
+	buf_free(&q->sort_cols);
 }

@@ -28,6 +28,7 @@ typedef struct query_arg {
 typedef struct list_query {
 	sqlb where;            /* " AND ..." conditions on alias t, with parameters */
 	buf order;             /* "t.amount DESC, t.id DESC" */
+	buf sort_cols;         /* the sort's columns but id, each once: ", t.amount" */
 	int64_t limit, offset;
 	bool deleted;          /* the recycle bin instead of live records */
 	bool has_search;
