@@ -48,10 +48,12 @@ static int wal_hook(void *unused, sqlite3 *h, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-void db_checkpoint_attach(sqlite3 *h)
+bool db_checkpoint_attach(sqlite3 *h)
 {
-	if (atomic_load(&active))
-		sqlite3_wal_hook(h, wal_hook, NULL); /* replaces the automatic checkpoint */
+	if (!atomic_load(&active))
+		return false;
+	sqlite3_wal_hook(h, wal_hook, NULL); /* replaces the automatic checkpoint */
+	return true;
 }
 
 static void checkpoint(void)

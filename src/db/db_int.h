@@ -54,6 +54,7 @@ int db_sqlite_register_extensions(sqlite3 *h);
  * and the hook db_open_sqlite() puts on each connection while it runs. */
 int db_checkpointer_start(const char *path);
 void db_checkpointer_stop(void);
-void db_checkpoint_attach(sqlite3 *h);
+/* true when the checkpointer took the connection's WAL hook */
+bool db_checkpoint_attach(sqlite3 *h);
 
 #endif

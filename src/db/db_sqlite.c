@@ -15,10 +15,13 @@
 #include "../util/xalloc.h"
 #include "../util/log.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define STMT_CACHE 256 /* power of two */
 
@@ -37,16 +40,222 @@ struct sq_db {
 	db base;
 	sqlite3 *h;
 	sq_stmt *cache[STMT_CACHE];
+	struct writer_lock *writer; /* this file's writer lock (NULL: none) */
+	bool holding;            /* this connection holds it: a transaction is open */
+	struct timespec busy_since; /* when the current wait for SQLite's lock began */
+	bool checkpoint_due;     /* a commit filled the WAL: checkpoint once the locks are given back */
 	int errcode;
 	char errmsg[256];
 };
 
+/*
+ * Writers of one file take an in-process lock before BEGIN IMMEDIATE and
+ * give it back when the transaction ends.  Without it, a second writer
+ * waits for SQLite's write lock in the busy handler, which sleeps 1, 2, 5,
+ * 10 ... ms between tries: with two HTTP threads the other writer was done
+ * long before the sleeper woke, and the lock sat unused (bench/NOTES.md).
+ * The lock is handed to the writer that has waited longest when a
+ * transaction ends (a plain mutex let one thread take it back again and
+ * again while another waited 5 s).  An autocommit write (the session's
+ * last-seen time) takes it too for its one statement.  Writers in other
+ * processes (the CLI) still meet SQLite's lock and the busy handler.  The
+ * wait is bounded like the busy timeout (5 s, then "database is locked",
+ * 503), and a thread that already holds a writer lock through another
+ * connection does not take a second one (it waits in SQLite's busy
+ * handler, as before, rather than deadlock).
+ */
+#define WRITER_FILES 8
+#define WRITER_WAIT_S 5
+
+typedef struct writer_waiter {
+	struct writer_waiter *next;
+	bool granted;
+} writer_waiter;
+
+typedef struct writer_lock {
+	char *path;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool held;
+	writer_waiter *head, *tail; /* FIFO of waiting writers */
+} writer_lock;
+
+static writer_lock writers[WRITER_FILES];
+static int nwriters;
+static pthread_mutex_t writers_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int writer_held; /* writer locks this thread holds */
+
+static writer_lock *writer_lock_of(const char *path)
+{
+	if (!path || !*path)
+		return NULL; /* a temporary or in-memory database: nobody else writes it */
+	writer_lock *w = NULL;
+	pthread_mutex_lock(&writers_mu);
+	for (int i = 0; i < nwriters && !w; i++)
+		if (!strcmp(writers[i].path, path))
+			w = &writers[i];
+	if (!w && nwriters < WRITER_FILES) {
+		w = &writers[nwriters++];
+		w->path = xstrdup(path);
+		pthread_mutex_init(&w->mu, NULL);
+		pthread_cond_init(&w->cv, NULL);
+	}
+	pthread_mutex_unlock(&writers_mu);
+	return w;
+}
+
+static void deadline(struct timespec *until, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, until);
+	until->tv_sec += ms / 1000;
+	until->tv_nsec += (ms % 1000) * 1000000;
+	if (until->tv_nsec >= 1000000000) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000;
+	}
+}
+
+/* 0 once the lock is ours, -1 past `until` */
+static int fair_lock(writer_lock *w, const struct timespec *until)
+{
+	pthread_mutex_lock(&w->mu);
+	if (!w->held && !w->head) {
+		w->held = true;
+		pthread_mutex_unlock(&w->mu);
+		return 0;
+	}
+	writer_waiter me = { NULL, false };
+	if (w->tail)
+		w->tail->next = &me;
+	else
+		w->head = &me;
+	w->tail = &me;
+	while (!me.granted) {
+		if (pthread_cond_timedwait(&w->cv, &w->mu, until) == ETIMEDOUT && !me.granted) {
+			writer_waiter **pp = &w->head, *prev = NULL;
+			while (*pp != &me) {
+				prev = *pp;
+				pp = &(*pp)->next;
+			}
+			*pp = me.next;
+			if (w->tail == &me)
+				w->tail = prev;
+			pthread_mutex_unlock(&w->mu);
+			return -1;
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* hands the lock to the longest waiter, if any */
+static void fair_unlock(writer_lock *w)
+{
+	pthread_mutex_lock(&w->mu);
+	writer_waiter *next = w->head;
+	if (next) {
+		w->head = next->next;
+		if (!w->head)
+			w->tail = NULL;
+		next->granted = true; /* held stays true: it is next's now */
+		pthread_cond_broadcast(&w->cv);
+	} else {
+		w->held = false;
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+static bool fair_busy(writer_lock *w)
+{
+	pthread_mutex_lock(&w->mu);
+	bool held = w->held;
+	pthread_mutex_unlock(&w->mu);
+	return held;
+}
+
+/*
+ * SQLite's automatic checkpoint, moved past the writer lock.  SQLite runs it
+ * inside COMMIT once the WAL holds 1000 pages, after giving back its own
+ * write lock, so other writers go on meanwhile; but inside COMMIT it is
+ * also inside the writer lock above, and its fsyncs (seconds on a busy
+ * disk) held every other writer up: 503s after 5 s.  The WAL hook only
+ * notes that a checkpoint is due; the connection runs the same PASSIVE
+ * checkpoint once its transaction is over and the lock given back.
+ * Durability is unchanged: a COMMIT is in the WAL when it returns.
+ */
+#define CHECKPOINT_PAGES 1000 /* SQLite's default wal_autocheckpoint */
+
+static int note_checkpoint(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	(void)h; (void)name;
+	if (pages >= CHECKPOINT_PAGES)
+		((sq_db *)arg)->checkpoint_due = true;
+	return SQLITE_OK;
+}
+
+static void checkpoint_if_due(sq_db *d)
+{
+	if (!d->checkpoint_due || d->holding || !sqlite3_get_autocommit(d->h))
+		return;
+	d->checkpoint_due = false;
+	sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+static void writer_release(sq_db *d)
+{
+	if (!d->holding)
+		return;
+	d->holding = false;
+	writer_held--;
+	fair_unlock(d->writer);
+}
+
+/* the lock goes back once the connection is out of its transaction
+ * (COMMIT, ROLLBACK, or the end of an autocommit write) */
+static void writer_release_if_done(sq_db *d)
+{
+	if (d->holding && sqlite3_get_autocommit(d->h))
+		writer_release(d);
+}
+
+/* 0, or -1 when other writers kept the lock past the wait */
+static int writer_acquire(sq_db *d)
+{
+	if (!d->writer || d->holding || writer_held)
+		return 0;
+	struct timespec until;
+	deadline(&until, WRITER_WAIT_S * 1000);
+	if (fair_lock(d->writer, &until))
+		return -1;
+	d->holding = true;
+	writer_held++;
+	return 0;
+}
+
+static int writer_busy_error(sq_db *d)
+{
+	d->errcode = DB_ERR_BUSY;
+	snprintf(d->errmsg, sizeof(d->errmsg), "database is locked (another writer of this server)");
+	return DB_ERR_BUSY;
+}
+
+/* The statement cache's key: eight bytes a step (a record's SELECT is a
+ * kilobyte or two of text, hashed on every db_prepare; byte by byte that was
+ * a few thousand instructions per request). */
 static uint32_t hash_str(const char *s)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	size_t n = strlen(s);
+	uint64_t h = 0xcbf29ce484222325u ^ n, w;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x100000001b3u;
+		h ^= h >> 29;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0x100000001b3u;
+	h ^= h >> 32;
+	return (uint32_t)h;
 }
 
 static int map_error(sq_db *d, int rc)
@@ -76,6 +285,49 @@ static int map_error(sq_db *d, int rc)
 
 static const db_ops sqlite_ops;
 
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void nap_us(long us)
+{
+	struct timespec ts = { 0, us * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * SQLite's lock is taken (busy): wait up to WRITER_WAIT_S in all.  A
+ * connection without the writer lock (an autocommit write, a reader during
+ * WAL recovery) most likely waits for a transaction of this server: it
+ * waits on the writer lock, so it is woken when that transaction ends,
+ * instead of sleeping SQLite's coarse 1-100 ms steps (and losing the race
+ * to the next transaction again and again: an autocommit write starved for
+ * the full 5 s behind a stream of follow-ups).  Otherwise (another process
+ * holds the lock, or an autocommit writer of this one) short naps.
+ */
+static int busy_wait(void *arg, int count)
+{
+	sq_db *d = arg;
+	if (count == 0)
+		clock_gettime(CLOCK_MONOTONIC, &d->busy_since);
+	long waited = ms_since(&d->busy_since);
+	if (waited >= WRITER_WAIT_S * 1000)
+		return 0;
+	if (d->writer && !d->holding && !writer_held && fair_busy(d->writer)) {
+		/* a transaction of this server: wait for our turn, then retry at once */
+		struct timespec until;
+		deadline(&until, WRITER_WAIT_S * 1000 - waited);
+		if (fair_lock(d->writer, &until) == 0)
+			fair_unlock(d->writer);
+		return 1;
+	}
+	nap_us(count < 4 ? 100 : count < 20 ? 500 : 2000);
+	return 1;
+}
+
 /* RAPPORT_SQL_TRACE=1: every statement with its run time on the log, for
  * finding the slow one behind a request (bench/NOTES.md). */
 static int trace_profile(unsigned type, void *ctx, void *p, void *x)
@@ -87,8 +339,22 @@ static int trace_profile(unsigned type, void *ctx, void *p, void *x)
 	return 0;
 }
 
+/* A statement or savepoint journal stays in memory up to this size (SQLite's
+ * default is 64 kB): a follow-up's INSERT (its triggers, 12 indexes) and the
+ * customer's update in a savepoint journal more than that, and each spill
+ * created, wrote and unlinked a temporary file, a dozen system calls per
+ * request (strace, bench/NOTES.md).  Set once, before SQLite initialises. */
+#define STMT_JOURNAL_SPILL (4 << 20)
+
+static void configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
+}
+
 int db_open_sqlite(db **out, const char *path)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, configure_sqlite);
 	sq_db *d = xcalloc(1, sizeof(*d));
 	d->base.ops = &sqlite_ops;
 	int rc = sqlite3_open_v2(path, &d->h,
@@ -99,7 +365,8 @@ int db_open_sqlite(db **out, const char *path)
 		free(d);
 		return DB_ERR;
 	}
-	sqlite3_busy_timeout(d->h, 5000);
+	d->writer = writer_lock_of(sqlite3_db_filename(d->h, "main"));
+	sqlite3_busy_handler(d->h, busy_wait, d);
 	sqlite3_extended_result_codes(d->h, 1);
 	if (db_exec(&d->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
 		       "PRAGMA mmap_size=0; PRAGMA cache_size=-16384;")) {
@@ -107,7 +374,8 @@ int db_open_sqlite(db **out, const char *path)
 		db_close(&d->base);
 		return DB_ERR;
 	}
-	db_checkpoint_attach(d->h);
+	if (!db_checkpoint_attach(d->h))
+		sqlite3_wal_hook(d->h, note_checkpoint, d);
 	const char *trace = getenv("RAPPORT_SQL_TRACE");
 	if (trace && *trace == '1')
 		sqlite3_trace_v2(d->h, SQLITE_TRACE_PROFILE, trace_profile, NULL);
@@ -126,6 +394,7 @@ int db_open_sqlite(db **out, const char *path)
 static void sq_close(db *dd)
 {
 	sq_db *d = SQ(dd);
+	writer_release(d);
 	for (int i = 0; i < STMT_CACHE; i++) {
 		if (d->cache[i]) {
 			sqlite3_finalize(d->cache[i]->st);
@@ -186,6 +455,8 @@ static void sq_done(db_stmt *ss)
 	sq_stmt *s = ST(ss);
 	sqlite3_reset(s->st);
 	sqlite3_clear_bindings(s->st);
+	writer_release_if_done(s->owner); /* a write ... RETURNING left before its last row */
+	checkpoint_if_due(s->owner); /* an autocommit write */
 	if (s->sql) {
 		s->in_use = false;
 	} else {
@@ -221,7 +492,16 @@ static int sq_bind_null(db_stmt *s, int idx)
 
 static int sq_step(db_stmt *s)
 {
+	sq_db *d = ST(s)->owner;
+	/* an autocommit write takes the writer lock for its statement */
+	if (d->writer && !d->holding && !sqlite3_stmt_busy(ST(s)->st) && !sqlite3_stmt_readonly(ST(s)->st) &&
+	    sqlite3_get_autocommit(d->h)) {
+		if (writer_acquire(d))
+			return writer_busy_error(d);
+	}
 	int rc = sqlite3_step(ST(s)->st);
+	if (rc != SQLITE_ROW)
+		writer_release_if_done(d);
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
 	if (rc == SQLITE_DONE)
@@ -268,32 +548,54 @@ static int sq_exec(db *dd, const char *sql)
 {
 	sq_db *d = SQ(dd);
 	char *err = NULL;
+	/* statements run outside a transaction may write: take the writer lock
+	 * (PRAGMAs, run when a connection opens, do not need it) */
+	if (d->writer && !d->holding && sqlite3_get_autocommit(d->h) && strncmp(sql, "PRAGMA", 6) &&
+	    writer_acquire(d))
+		return writer_busy_error(d);
 	int rc = sqlite3_exec(d->h, sql, NULL, NULL, &err);
+	writer_release_if_done(d);
 	if (rc != SQLITE_OK) {
 		int code = map_error(d, rc);
 		if (err)
 			snprintf(d->errmsg, sizeof(d->errmsg), "%s", err);
 		sqlite3_free(err);
+		checkpoint_if_due(d);
 		return code;
 	}
+	checkpoint_if_due(d);
 	return DB_OK;
 }
 
-static int sq_begin(db *d)
+static int sq_begin(db *dd)
 {
-	return sq_exec(d, "BEGIN IMMEDIATE");
+	sq_db *d = SQ(dd);
+	if (writer_acquire(d))
+		return writer_busy_error(d);
+	int rc = sq_exec(dd, "BEGIN IMMEDIATE");
+	if (rc)
+		writer_release_if_done(d);
+	return rc;
 }
 
-static int sq_commit(db *d)
+/* The writer lock is given back once the transaction is over; a COMMIT that
+ * failed leaves it open, and the caller's rollback ends it. */
+static int sq_commit(db *dd)
 {
-	return sq_exec(d, "COMMIT");
+	sq_db *d = SQ(dd);
+	int rc = sq_exec(dd, "COMMIT"); /* gives the writer lock back when it ends the transaction */
+	checkpoint_if_due(d);
+	return rc;
 }
 
-static int sq_rollback(db *d)
+static int sq_rollback(db *dd)
 {
-	if (sqlite3_get_autocommit(SQ(d)->h))
-		return DB_OK;
-	return sq_exec(d, "ROLLBACK");
+	sq_db *d = SQ(dd);
+	int rc = sqlite3_get_autocommit(d->h) ? DB_OK : sq_exec(dd, "ROLLBACK");
+	if (sqlite3_get_autocommit(d->h))
+		writer_release(d);
+	checkpoint_if_due(d);
+	return rc;
 }
 
 static int sq_errcode(db *d)
