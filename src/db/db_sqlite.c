@@ -16,6 +16,7 @@
 #include "../util/log.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -44,6 +45,8 @@ struct sq_db {
 	bool holding;            /* this connection holds it: a transaction is open */
 	struct timespec busy_since; /* when the current wait for SQLite's lock began */
 	bool checkpoint_due;     /* a commit filled the WAL: checkpoint once the locks are given back */
+	int wal_pages;           /* the WAL's size at the last commit, in pages */
+	long busy_limit_ms;      /* a shorter busy wait than WRITER_WAIT_S (0: none) */
 	int errcode;
 	char errmsg[256];
 };
@@ -78,6 +81,7 @@ typedef struct writer_lock {
 	pthread_cond_t cv;
 	bool held;
 	writer_waiter *head, *tail; /* FIFO of waiting writers */
+	atomic_int checkpointed; /* the WAL's size in pages at the last checkpoint */
 } writer_lock;
 
 static writer_lock writers[WRITER_FILES];
@@ -181,15 +185,30 @@ static bool fair_busy(writer_lock *w)
  * disk) held every other writer up: 503s after 5 s.  The WAL hook only
  * notes that a checkpoint is due; the connection runs the same PASSIVE
  * checkpoint once its transaction is over and the lock given back.
- * Durability is unchanged: a COMMIT is in the WAL when it returns.
+ *
+ * Under a steady stream of writes such a checkpoint never catches up with
+ * the last commit, so the WAL is never restarted: SQLite's own then
+ * checkpoints (and fsyncs twice) after every COMMIT once the file is past
+ * 1000 pages, and the WAL grew to 250-450 MB in 10 s.  Here a checkpoint is
+ * due only once 1000 pages were added since the last one, and past
+ * WAL_LIMIT_PAGES one RESTART checkpoint runs before the writer lock is
+ * given back (no writer of this server can append meanwhile; readers get
+ * up to RESTART_WAIT_MS to finish) so the next writer starts the WAL from
+ * its beginning.  Durability is unchanged: a COMMIT is in the WAL when it
+ * returns.
  */
 #define CHECKPOINT_PAGES 1000 /* SQLite's default wal_autocheckpoint */
+#define WAL_LIMIT_PAGES 8192  /* 32 MB of 4 kB pages */
+#define RESTART_WAIT_MS 100
 
 static int note_checkpoint(void *arg, sqlite3 *h, const char *name, int pages)
 {
 	(void)h; (void)name;
-	if (pages >= CHECKPOINT_PAGES)
-		((sq_db *)arg)->checkpoint_due = true;
+	sq_db *d = arg;
+	d->wal_pages = pages;
+	int last = d->writer ? atomic_load(&d->writer->checkpointed) : 0;
+	if (pages >= CHECKPOINT_PAGES && (pages < last || pages - last >= CHECKPOINT_PAGES))
+		d->checkpoint_due = true;
 	return SQLITE_OK;
 }
 
@@ -198,7 +217,26 @@ static void checkpoint_if_due(sq_db *d)
 	if (!d->checkpoint_due || d->holding || !sqlite3_get_autocommit(d->h))
 		return;
 	d->checkpoint_due = false;
-	sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	int log = 0, done = 0;
+	if (d->writer)
+		atomic_store(&d->writer->checkpointed, d->wal_pages); /* others: not due again at once */
+	if (sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK && d->writer)
+		atomic_store(&d->writer->checkpointed, log);
+}
+
+/* inside the writer lock, just after a COMMIT */
+static void restart_if_over_limit(sq_db *d)
+{
+	if (!d->holding || d->wal_pages < WAL_LIMIT_PAGES || !sqlite3_get_autocommit(d->h))
+		return;
+	d->busy_limit_ms = RESTART_WAIT_MS;
+	int log = 0, done = 0;
+	if (sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done) == SQLITE_OK) {
+		atomic_store(&d->writer->checkpointed, 0);
+		d->checkpoint_due = false;
+	}
+	d->busy_limit_ms = 0;
+	d->wal_pages = 0;
 }
 
 static void writer_release(sq_db *d)
@@ -314,7 +352,7 @@ static int busy_wait(void *arg, int count)
 	if (count == 0)
 		clock_gettime(CLOCK_MONOTONIC, &d->busy_since);
 	long waited = ms_since(&d->busy_since);
-	if (waited >= WRITER_WAIT_S * 1000)
+	if (waited >= (d->busy_limit_ms ? d->busy_limit_ms : WRITER_WAIT_S * 1000))
 		return 0;
 	if (d->writer && !d->holding && !writer_held && fair_busy(d->writer)) {
 		/* a transaction of this server: wait for our turn, then retry at once */
@@ -554,6 +592,8 @@ static int sq_exec(db *dd, const char *sql)
 	    writer_acquire(d))
 		return writer_busy_error(d);
 	int rc = sqlite3_exec(d->h, sql, NULL, NULL, &err);
+	if (rc == SQLITE_OK)
+		restart_if_over_limit(d); /* a COMMIT that made the WAL too long */
 	writer_release_if_done(d);
 	if (rc != SQLITE_OK) {
 		int code = map_error(d, rc);
@@ -582,10 +622,7 @@ static int sq_begin(db *dd)
  * failed leaves it open, and the caller's rollback ends it. */
 static int sq_commit(db *dd)
 {
-	sq_db *d = SQ(dd);
-	int rc = sq_exec(dd, "COMMIT"); /* gives the writer lock back when it ends the transaction */
-	checkpoint_if_due(d);
-	return rc;
+	return sq_exec(dd, "COMMIT"); /* gives the writer lock back when it ends the transaction */
 }
 
 static int sq_rollback(db *dd)
