@@ -15,9 +15,10 @@ step() {
   echo "== $name: ok ($(( $(date +%s) - t0 )) s)"
 }
 step "clang build" make --no-print-directory clang-check
+# (before the unit tests: test_db_pg.c runs against it, and skips without it)
+export RAPPORT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pgdir")
 step "unit tests" make --no-print-directory test-unit
 step "fuzz corpus replay" make --no-print-directory test-fuzz
-export RAPPORT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pgdir")
 step "API tests on SQLite" make --no-print-directory test-api
 step "API tests on PostgreSQL" make --no-print-directory test-api-pg
 step "API tests, sanitizer build" make --no-print-directory test-api-asan

@@ -4,14 +4,28 @@
  * Callers write `?` placeholders (or `?N`); they become `$N` here, and LIKE
  * becomes ILIKE so that matching ignores case as it does on SQLite.  DDL
  * passed to db_exec has its SQLite types widened: INTEGER PRIMARY KEY ->
- * BIGSERIAL PRIMARY KEY, INTEGER -> BIGINT.  Statements are prepared once per
- * connection (cached by their SQL text) and run with text parameters.
+ * BIGSERIAL PRIMARY KEY, INTEGER -> BIGINT.  Statements run with text
+ * parameters.  A statement text seen for the first time on a connection runs
+ * unnamed (PQexecParams: parse, bind and execute in one round trip); from its
+ * second use it is prepared once (PQprepare) and kept per connection, cached
+ * by its SQL text, so a statement built for one request (a list page's SQL
+ * with its filters) costs no extra round trips and no DEALLOCATE, and a
+ * statement that recurs is planned once.
+ *
+ * db_begin() sends nothing: the BEGIN goes out with the transaction's first
+ * statement, in one pipeline (PQenterPipelineMode), so a transaction costs
+ * one round trip less; a transaction with no statement costs none.  BEGIN
+ * takes no lock on PostgreSQL, so sending it later changes nothing else.
+ *
+ * RAPPORT_SQL_TRACE=1 logs every statement with its time (as on SQLite), and
+ * whether it ran prepared (P), unnamed (U) or was prepared just then (+P).
  *
  * When the server goes away, calls fail with DB_ERR_BUSY (HTTP 503) and the
  * next prepare resets the connection, so requests recover once it is back.
  */
 #include "db_int.h"
 #include "../util/buf.h"
+#include "../util/clock.h"
 #include "../util/log.h"
 #include "../util/xalloc.h"
 
@@ -20,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STMT_CACHE 256 /* power of two */
+#define STMT_SETS 128 /* power of two */
+#define STMT_WAYS 4   /* STMT_SETS * STMT_WAYS prepared statements per connection at most */
+#define SEEN_SLOTS 4096 /* power of two: hashes of statement texts run once, unnamed */
 #define MAX_PARAMS 512
 
 typedef struct pg_db pg_db;
@@ -31,7 +47,9 @@ typedef struct pg_stmt {
 	char *sql;             /* cache key; NULL when uncached */
 	uint32_t hash;
 	bool in_use;
-	char name[24];
+	char name[24];         /* "" when unnamed: run with PQexecParams on text */
+	char *text;            /* the translated SQL (PQexecParams runs it when unnamed) */
+	unsigned stamp;        /* last use, for the cache's eviction */
 	int nparams;
 	char **values;
 	PGresult *res;
@@ -42,8 +60,11 @@ typedef struct pg_stmt {
 struct pg_db {
 	db base;
 	PGconn *conn;
-	pg_stmt *cache[STMT_CACHE];
-	unsigned next_name;
+	pg_stmt *cache[STMT_SETS][STMT_WAYS];
+	uint32_t seen[SEEN_SLOTS];
+	unsigned next_name, clock;
+	bool trace;
+	bool begin_pending;    /* db_begin() called; BEGIN not sent yet */
 	int errcode;
 	char errmsg[256];
 	int64_t changes;
@@ -164,6 +185,8 @@ int db_open_postgres(db **out, const char *url)
 	}
 	PGresult *r = PQexec(d->conn, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
 	PQclear(r);
+	const char *trace = getenv("RAPPORT_SQL_TRACE");
+	d->trace = trace && *trace == '1';
 	*out = &d->base;
 	return DB_OK;
 }
@@ -176,7 +199,8 @@ static void free_stmt(pg_stmt *s, bool deallocate)
 	for (int i = 0; i < s->nparams; i++)
 		free(s->values[i]);
 	free(s->values);
-	if (deallocate && s->owner && PQstatus(s->owner->conn) == CONNECTION_OK) {
+	free(s->text);
+	if (deallocate && s->name[0] && s->owner && PQstatus(s->owner->conn) == CONNECTION_OK) {
 		char sql[48];
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 		PQclear(PQexec(s->owner->conn, sql));
@@ -187,17 +211,19 @@ static void free_stmt(pg_stmt *s, bool deallocate)
 
 static void drop_cache(pg_db *d, bool deallocate)
 {
-	for (int i = 0; i < STMT_CACHE; i++) {
-		if (d->cache[i] && !d->cache[i]->in_use) {
-			free_stmt(d->cache[i], deallocate);
-			d->cache[i] = NULL;
-		} else if (d->cache[i]) {
-			/* still in use: make it uncached, so db_done() frees it */
-			free(d->cache[i]->sql);
-			d->cache[i]->sql = NULL;
-			d->cache[i] = NULL;
+	for (int i = 0; i < STMT_SETS; i++)
+		for (int w = 0; w < STMT_WAYS; w++) {
+			pg_stmt *s = d->cache[i][w];
+			if (s && !s->in_use) {
+				free_stmt(s, deallocate);
+			} else if (s) {
+				/* still in use: make it uncached, so db_done() frees it */
+				free(s->sql);
+				s->sql = NULL;
+			}
+			d->cache[i][w] = NULL;
 		}
-	}
+	memset(d->seen, 0, sizeof(d->seen));
 }
 
 static void pg_close(db *dd)
@@ -224,7 +250,8 @@ static bool ensure_connected(pg_db *d)
 	return true;
 }
 
-static pg_stmt *prepare_new(pg_db *d, const char *sql)
+/* named: PQprepare it now; otherwise keep the text for PQexecParams */
+static pg_stmt *prepare_new(pg_db *d, const char *sql, bool named)
 {
 	int n;
 	char *text = translate(sql, &n);
@@ -238,8 +265,15 @@ static pg_stmt *prepare_new(pg_db *d, const char *sql)
 	s->owner = d;
 	s->nparams = n;
 	s->values = xcalloc((size_t)(n ? n : 1), sizeof(char *));
+	if (!named) {
+		s->text = text;
+		return s;
+	}
 	snprintf(s->name, sizeof(s->name), "s%u", d->next_name++);
+	int64_t t0 = d->trace ? clock_monotonic_us() : 0;
 	PGresult *r = PQprepare(d->conn, s->name, text, n, NULL);
+	if (d->trace)
+		log_info("sql %.3fms +P %s %s", (double)(clock_monotonic_us() - t0) / 1e3, s->name, text);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		map_result(d, r);
 		log_error("prepare failed: %s -- %s", d->errmsg, text);
@@ -250,7 +284,7 @@ static pg_stmt *prepare_new(pg_db *d, const char *sql)
 		return NULL;
 	}
 	PQclear(r);
-	free(text);
+	s->text = text;
 	return s;
 }
 
@@ -260,21 +294,40 @@ static db_stmt *pg_prepare(db *dd, const char *sql)
 	if (!ensure_connected(d))
 		return NULL;
 	uint32_t h = hash_str(sql);
-	pg_stmt **slot = &d->cache[h & (STMT_CACHE - 1)];
-	pg_stmt *s = *slot;
-	if (s && s->hash == h && !s->in_use && !strcmp(s->sql, sql)) {
-		s->in_use = true;
-		return &s->base;
+	pg_stmt **set = d->cache[h & (STMT_SETS - 1)];
+	pg_stmt **victim = NULL;
+	d->clock++;
+	for (int w = 0; w < STMT_WAYS; w++) {
+		pg_stmt *s = set[w];
+		if (s && s->hash == h && !strcmp(s->sql, sql)) {
+			if (s->in_use) { /* taken twice at once (nested): the second one runs unnamed */
+				victim = NULL;
+				break;
+			}
+			s->in_use = true;
+			s->stamp = d->clock;
+			return &s->base;
+		}
+		/* the empty way, else the least recently used one not in use */
+		if (!s)
+			victim = victim && !*victim ? victim : &set[w];
+		else if (!s->in_use && (!victim || (*victim && (*victim)->stamp > s->stamp)))
+			victim = &set[w];
 	}
-	pg_stmt *fresh = prepare_new(d, sql);
+	/* a text seen before on this connection is worth preparing; a first one runs unnamed */
+	uint32_t *seen = &d->seen[(h >> 7) & (SEEN_SLOTS - 1)];
+	bool again = *seen == (h | 1);
+	*seen = h | 1;
+	pg_stmt *fresh = prepare_new(d, sql, again && victim);
 	if (!fresh)
 		return NULL;
 	fresh->in_use = true;
-	if (!s || !s->in_use) {
-		free_stmt(s, true);
+	if (again && victim) {
+		free_stmt(*victim, true);
 		fresh->sql = xstrdup(sql);
 		fresh->hash = h;
-		*slot = fresh;
+		fresh->stamp = d->clock;
+		*victim = fresh;
 	}
 	return &fresh->base;
 }
@@ -337,13 +390,98 @@ static int pg_bind_null(db_stmt *s, int idx)
 	return set_param(s, idx, NULL);
 }
 
+static void trace_stmt(pg_stmt *s, int64_t us)
+{
+	buf b = BUF_INIT;
+	for (int i = 0; i < s->nparams; i++)
+		buf_addf(&b, " $%d=%s", i + 1, s->values[i] ? s->values[i] : "NULL");
+	log_info("sql %.3fms %s%s %s --%s", (double)us / 1e3, s->name[0] ? "P " : "U", s->name, s->text,
+		 b.ptr ? buf_str(&b) : "");
+	buf_free(&b);
+}
+
+static int send_stmt(pg_db *d, pg_stmt *s)
+{
+	if (s->name[0])
+		return PQsendQueryPrepared(d->conn, s->name, s->nparams, (const char *const *)s->values, NULL, NULL, 0);
+	return PQsendQueryParams(d->conn, s->text, s->nparams, NULL, (const char *const *)s->values, NULL, NULL, 0);
+}
+
+/* The pending BEGIN and the statement in one pipeline: one round trip.  Returns
+ * the statement's result, or BEGIN's when that failed (NULL: connection lost). */
+static PGresult *exec_with_begin(pg_db *d, pg_stmt *s)
+{
+	d->begin_pending = false;
+	if (PQenterPipelineMode(d->conn) != 1) {
+		PGresult *b = PQexec(d->conn, "BEGIN");
+		if (PQresultStatus(b) != PGRES_COMMAND_OK)
+			return b;
+		PQclear(b);
+		return NULL;
+	}
+	PGresult *begin = NULL, *res = NULL, *r;
+	if (PQsendQueryParams(d->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1 && send_stmt(d, s) == 1 &&
+	    PQpipelineSync(d->conn) == 1) {
+		for (int q = 0; q < 2 && PQstatus(d->conn) == CONNECTION_OK; q++)
+			while ((r = PQgetResult(d->conn))) {
+				PGresult **keep = q == 0 ? &begin : &res;
+				if (!*keep)
+					*keep = r;
+				else
+					PQclear(r);
+			}
+		/* the sync point */
+		while (PQstatus(d->conn) == CONNECTION_OK && (r = PQgetResult(d->conn))) {
+			bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+			PQclear(r);
+			if (sync)
+				break;
+		}
+	}
+	PQexitPipelineMode(d->conn);
+	if (begin && PQresultStatus(begin) != PGRES_COMMAND_OK) {
+		PQclear(res);
+		return begin;
+	}
+	PQclear(begin);
+	return res;
+}
+
+/* Sends a pending BEGIN on its own (before db_exec's SQL and the like). */
+static int flush_begin(pg_db *d)
+{
+	if (!d->begin_pending)
+		return DB_OK;
+	d->begin_pending = false;
+	PGresult *r = PQexec(d->conn, "BEGIN");
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_OK : map_result(d, r);
+	PQclear(r);
+	return rc;
+}
+
 static int pg_step(db_stmt *ss)
 {
 	pg_stmt *s = ST(ss);
 	pg_db *d = s->owner;
 	if (!s->executed) {
-		s->res = PQexecPrepared(d->conn, s->name, s->nparams, (const char *const *)s->values, NULL, NULL, 0);
+		int64_t t0 = d->trace ? clock_monotonic_us() : 0;
+		if (d->begin_pending) {
+			s->res = exec_with_begin(d, s);
+			if (!s->res && PQstatus(d->conn) == CONNECTION_OK && send_stmt(d, s) == 1) {
+				/* no pipeline: BEGIN went alone, now the statement */
+				s->res = PQgetResult(d->conn);
+				for (PGresult *r; (r = PQgetResult(d->conn));)
+					PQclear(r);
+			}
+		} else if (s->name[0])
+			s->res = PQexecPrepared(d->conn, s->name, s->nparams, (const char *const *)s->values, NULL, NULL,
+						0);
+		else
+			s->res = PQexecParams(d->conn, s->text, s->nparams, NULL, (const char *const *)s->values, NULL,
+					      NULL, 0);
 		s->executed = true;
+		if (d->trace)
+			trace_stmt(s, clock_monotonic_us() - t0);
 		ExecStatusType st = PQresultStatus(s->res);
 		if (st == PGRES_TUPLES_OK) {
 			s->nrows = PQntuples(s->res);
@@ -407,8 +545,14 @@ static int pg_exec(db *dd, const char *sql)
 	pg_db *d = PG(dd);
 	if (!ensure_connected(d))
 		return DB_ERR_BUSY;
+	int frc = flush_begin(d);
+	if (frc)
+		return frc;
 	char *text = translate_ddl(sql);
+	int64_t t0 = d->trace ? clock_monotonic_us() : 0;
 	PGresult *r = PQexec(d->conn, text);
+	if (d->trace)
+		log_info("sql %.3fms X %s", (double)(clock_monotonic_us() - t0) / 1e3, text);
 	free(text);
 	ExecStatusType st = PQresultStatus(r);
 	int rc = DB_OK;
@@ -418,21 +562,37 @@ static int pg_exec(db *dd, const char *sql)
 	return rc;
 }
 
-static int pg_begin(db *d)
+static int pg_begin(db *dd)
 {
-	return pg_exec(d, "BEGIN");
+	pg_db *d = PG(dd);
+	if (!ensure_connected(d))
+		return DB_ERR_BUSY;
+	if (d->begin_pending || PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+		return pg_exec(dd, "BEGIN"); /* as before: a warning, the transaction goes on */
+	d->begin_pending = true;
+	return DB_OK;
 }
 
-static int pg_commit(db *d)
+static int pg_commit(db *dd)
 {
-	return pg_exec(d, "COMMIT");
-}
-
-static int pg_rollback(db *d)
-{
-	if (PQtransactionStatus(PG(d)->conn) == PQTRANS_IDLE)
+	pg_db *d = PG(dd);
+	if (d->begin_pending) { /* nothing was run in it */
+		d->begin_pending = false;
 		return DB_OK;
-	return pg_exec(d, "ROLLBACK");
+	}
+	return pg_exec(dd, "COMMIT");
+}
+
+static int pg_rollback(db *dd)
+{
+	pg_db *d = PG(dd);
+	if (d->begin_pending) {
+		d->begin_pending = false;
+		return DB_OK;
+	}
+	if (PQtransactionStatus(d->conn) == PQTRANS_IDLE)
+		return DB_OK;
+	return pg_exec(dd, "ROLLBACK");
 }
 
 static int pg_errcode(db *d)
@@ -453,6 +613,7 @@ static int64_t pg_changes(db *d)
 static bool pg_has_column(db *dd, const char *table, const char *col)
 {
 	pg_db *d = PG(dd);
+	flush_begin(d);
 	const char *params[2] = { table, col };
 	PGresult *r = PQexecParams(d->conn, "SELECT 1 FROM information_schema.columns WHERE table_schema = "
 					    "current_schema() AND table_name = $1 AND column_name = $2",
@@ -464,7 +625,7 @@ static bool pg_has_column(db *dd, const char *table, const char *col)
 
 static bool pg_in_transaction(db *d)
 {
-	return PQtransactionStatus(PG(d)->conn) != PQTRANS_IDLE;
+	return PG(d)->begin_pending || PQtransactionStatus(PG(d)->conn) != PQTRANS_IDLE;
 }
 
 static const db_ops pg_ops = {
