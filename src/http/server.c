@@ -85,13 +85,17 @@ static void add_common_headers(struct MHD_Response *resp)
 
 static void log_request(http_request *r, const char *method, const char *url, int status)
 {
-	double ms = (double)(clock_monotonic_us() - r->start_us) / 1000.0;
+	/* tenths of a millisecond, in integers (a float conversion per request showed in profiles) */
+	long long tenths = (clock_monotonic_us() - r->start_us + 50) / 100;
+	if (tenths < 0)
+		tenths = 0;
 	/* a one-click link's token is a credential: it never goes into the log */
 	if (!strncmp(url, "/api/links/", 11) || !strncmp(url, "/l/", 3)) {
-		log_info("%s %.*s… %d %.1fms", method, url[1] == 'l' ? 3 : 11, url, status, ms);
+		log_info("%s %.*s… %d %lld.%lldms", method, url[1] == 'l' ? 3 : 11, url, status, tenths / 10,
+			 tenths % 10);
 		return;
 	}
-	log_info("%s %s %d %.1fms", method, url, status, ms);
+	log_info("%s %s %d %lld.%lldms", method, url, status, tenths / 10, tenths % 10);
 }
 
 static int method_bit(const char *m)

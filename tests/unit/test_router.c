@@ -301,3 +301,37 @@ Test(router, the_real_route_table)
 					  !strcmp(api_routes[i].pattern, "/api/links/:token"),
 				  "%s is public", api_routes[i].pattern);
 }
+
+/* The server's own table is split once and kept; a copy of it (any other table) is split on
+ * each call.  Both must give the same route, status, allowed methods and parameters. */
+Test(router, the_kept_table_matches_like_a_fresh_one)
+{
+	static api_route copy[512];
+	cr_assert(api_routes_count <= 512);
+	memcpy(copy, api_routes, sizeof(*copy) * (size_t)api_routes_count);
+	const char *paths[] = { "/api/customers/12", "/api/customers/12/claim", "/api/customers/transfer",
+				"/api/leads/3/convert", "/api/me", "/api/health", "/api/roles/sales_rep",
+				"/api/users/7/password", "/api/customers", "/api/nothing/here/at/all",
+				"/api/customers//x", "/api", "/", "/api/quotes/5/revise", "/api/customers/1/contacts" };
+	const int methods[] = { API_GET, API_POST, API_PUT, API_PATCH, API_DELETE, 0 };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+		for (size_t m = 0; m < sizeof(methods) / sizeof(*methods); m++) {
+			int s1, a1, s2, a2;
+			const api_route *r1 = match_in(api_routes, api_routes_count, methods[m], paths[i], &s1, &a1);
+			int n1 = c.nparams;
+			const char *v1 = n1 ? c.params[0] : NULL, *k1 = n1 ? c.param_names[0] : NULL;
+			const api_route *r2 = match_in(copy, api_routes_count, methods[m], paths[i], &s2, &a2);
+			cr_assert_eq(r1 ? r1 - api_routes : -1, r2 ? r2 - copy : -1, "%s", paths[i]);
+			cr_assert_eq(s1, s2, "%s", paths[i]);
+			cr_assert_eq(a1, a2, "%s", paths[i]);
+			cr_assert_eq(n1, c.nparams, "%s", paths[i]);
+			if (n1) {
+				cr_assert_str_eq(v1, c.params[0]);
+				cr_assert_str_eq(k1, c.param_names[0]);
+			}
+		}
+	int status, allowed;
+	const api_route *r = match_in(api_routes, api_routes_count, API_GET, "/api/customers/42", &status, &allowed);
+	cr_assert_not_null(r);
+	cr_assert_eq(c.nparams, 2, "entity and id");
+}
