@@ -67,12 +67,23 @@ int api_search(api_ctx *c)
 
 #define QUERY (const query_arg *)c->query, c->nquery
 
+/* Replies 200 with what an engine call wrote into c->out (record_json.c:
+ * records straight from their rows), or with its error. */
+static int reply_written(api_ctx *c, api_call *k, int rc)
+{
+	if (rc)
+		return api_reply_op_error(c, &k->op); /* starts out again */
+	ent_error_clear(&k->op.err);
+	return c->status;
+}
+
 int api_list(api_ctx *c)
 {
 	api_call k;
 	if (!api_call_begin(c, &k, NEED_ENTITY))
 		return c->status;
-	return api_call_end(c, &k, 200, record_list(&k.op, k.e, QUERY));
+	api_reply_json(c, 200, NULL); /* status and type; out is empty */
+	return reply_written(c, &k, record_list_write(&k.op, k.e, QUERY, &c->out));
 }
 
 int api_create(api_ctx *c)
@@ -90,11 +101,8 @@ int api_get(api_ctx *c)
 	api_call k;
 	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_ID))
 		return c->status;
-	api_reply_json(c, 200, NULL); /* status and type; out is empty */
-	if (record_get_write(&k.op, k.e, k.id, &c->out))
-		return api_reply_op_error(c, &k.op); /* starts out again */
-	ent_error_clear(&k.op.err);
-	return c->status;
+	api_reply_json(c, 200, NULL);
+	return reply_written(c, &k, record_get_write(&k.op, k.e, k.id, &c->out));
 }
 
 int api_patch(api_ctx *c)
@@ -134,7 +142,8 @@ int api_related(api_ctx *c)
 	api_call k;
 	if (!api_call_begin(c, &k, NEED_ENTITY | NEED_ID))
 		return c->status;
-	return api_call_end(c, &k, 200, record_related(&k.op, k.e, k.id, api_param(c, "relation"), QUERY));
+	api_reply_json(c, 200, NULL);
+	return reply_written(c, &k, record_related_write(&k.op, k.e, k.id, api_param(c, "relation"), QUERY, &c->out));
 }
 
 int api_aggregate(api_ctx *c)

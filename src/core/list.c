@@ -7,6 +7,7 @@
 #include "record_int.h"
 #include "record_json.h"
 #include "acl.h"
+#include "../util/jsonw.h"
 #include "../util/xalloc.h"
 
 #include <stdlib.h>
@@ -115,7 +116,9 @@ static void branch_count(const entity_def *e, const list_query *lq, const char *
 	sqlb_add(cnt, ") c");
 }
 
-static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool scoped)
+/* page: where the answer is written when the rows can go there directly
+ * (record_json.h, record_rows); NULL for JSON. */
+static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool scoped, buf *page)
 {
 	sqlb q = SQLB_INIT, cnt = SQLB_INIT;
 	record_select(e, &q);
@@ -169,16 +172,18 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 		sqlb_int(&q, lq->offset);
 	}
 
-	json_t *data = json_array(), *out = NULL;
+	record_rows data;
+	record_rows_begin(&data, op, e, page);
+	json_t *out = NULL;
 	int64_t total = 0;
 	int rc = DB_ERR;
 	db_stmt *s = sqlb_prepare(op->db, &q);
 	if (s) {
 		while ((rc = db_step(s)) == DB_ROW)
-			json_array_append_new(data, record_row_json(op, e, s));
+			record_rows_add(&data, op, s);
 		db_done(s);
 	}
-	int64_t rows = (int64_t)json_array_size(data);
+	int64_t rows = data.n;
 	if (rc == DB_DONE && rows < lq->limit && (rows > 0 || lq->offset == 0)) {
 		/* a short page is the last one: it tells the total without counting */
 		total = lq->offset + rows;
@@ -191,21 +196,17 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 		db_done(s);
 	}
 	if (rc == DB_ROW) {
-		out = json_pack("{s:o,s:I,s:I,s:I}", "data", data, "total", (json_int_t)(total > cap ? cap : total),
-				"limit", (json_int_t)lq->limit, "offset", (json_int_t)lq->offset);
-		if (total > cap)
-			json_object_set_new(out, "total_capped", json_true());
-		data = NULL;
+		out = record_rows_end(&data, total > cap ? cap : total, total > cap, lq->limit, lq->offset);
 	} else {
+		record_rows_free(&data);
 		op_db_fail(op, rc < 0 ? rc : db_errcode(op->db));
 	}
-	json_decref(data);
 	sqlb_free(&q);
 	sqlb_free(&cnt);
 	return out;
 }
 
-json_t *record_list(ent_op *op, const entity_def *e, const query_arg *args, int nargs)
+static json_t *list_page(ent_op *op, const entity_def *e, const query_arg *args, int nargs, buf *page)
 {
 	if (!acl_can(op->who, e, ACL_READ)) {
 		op_fail(op, 403, "forbidden", "you may not read %s", e->name);
@@ -217,10 +218,32 @@ json_t *record_list(ent_op *op, const entity_def *e, const query_arg *args, int 
 		if (lq.deleted && !acl_can(op->who, e, ACL_DELETE))
 			op_fail(op, 403, "forbidden", "you may not see the recycle bin of %s", e->name);
 		else
-			out = run_list(op, e, &lq, true);
+			out = run_list(op, e, &lq, true, page);
 	}
 	list_query_free(&lq);
 	return out;
+}
+
+/* A page run with a buffer: the answer is there (the rows were written
+ * directly, or the JSON the entity needs is written out now). */
+static int page_done(json_t *res, buf *page)
+{
+	if (!res)
+		return -1;
+	if (!json_is_true(res))
+		jsonw_value(page, res);
+	json_decref(res);
+	return 0;
+}
+
+json_t *record_list(ent_op *op, const entity_def *e, const query_arg *args, int nargs)
+{
+	return list_page(op, e, args, nargs, NULL);
+}
+
+int record_list_write(ent_op *op, const entity_def *e, const query_arg *args, int nargs, buf *page)
+{
+	return page_done(list_page(op, e, args, nargs, page), page);
 }
 
 json_t *record_list_system(ent_op *op, const entity_def *e, const query_arg *args, int nargs)
@@ -228,15 +251,15 @@ json_t *record_list_system(ent_op *op, const entity_def *e, const query_arg *arg
 	list_query lq;
 	json_t *out = NULL;
 	if (list_query_parse(op, e, args, nargs, &lq) == 0)
-		out = run_list(op, e, &lq, false);
+		out = run_list(op, e, &lq, false, NULL);
 	list_query_free(&lq);
 	return out;
 }
 
 /* A relation of record id (its parent must be visible): a list of the
  * related entity narrowed to the rows that point at id. */
-json_t *record_related(ent_op *op, const entity_def *e, int64_t id, const char *relation,
-		       const query_arg *args, int nargs)
+static json_t *related_page(ent_op *op, const entity_def *e, int64_t id, const char *relation,
+			    const query_arg *args, int nargs, buf *page)
 {
 	const relation_def *r = NULL;
 	for (const relation_def *x = e->relations; x && x->name; x++)
@@ -259,10 +282,22 @@ json_t *record_related(ent_op *op, const entity_def *e, int64_t id, const char *
 	json_t *out = NULL;
 	if (list_query_parse(op, t, args, nargs, &lq) == 0) {
 		list_query_where_ref(&lq, r->field, id);
-		out = run_list(op, t, &lq, true);
+		out = run_list(op, t, &lq, true, page);
 	}
 	list_query_free(&lq);
 	return out;
+}
+
+json_t *record_related(ent_op *op, const entity_def *e, int64_t id, const char *relation,
+		       const query_arg *args, int nargs)
+{
+	return related_page(op, e, id, relation, args, nargs, NULL);
+}
+
+int record_related_write(ent_op *op, const entity_def *e, int64_t id, const char *relation,
+			 const query_arg *args, int nargs, buf *page)
+{
+	return page_done(related_page(op, e, id, relation, args, nargs, page), page);
 }
 
 /* ---- every row of a list, one at a time (exports) ---- */

@@ -9,6 +9,7 @@
 #define RAPPORT_RECORD_JSON_H
 
 #include "entity.h"
+#include "query.h"
 #include "sqlb.h"
 #include "../util/buf.h"
 
@@ -52,5 +53,11 @@ void record_rows_begin(record_rows *r, ent_op *op, const entity_def *e, buf *out
 void record_rows_add(record_rows *r, ent_op *op, db_stmt *s);
 json_t *record_rows_end(record_rows *r, int64_t total, bool capped, int64_t limit, int64_t offset);
 void record_rows_free(record_rows *r);
+
+/* record_list and record_related with the page written into out (list.c):
+ * 0, or -1 with op->err (out may then hold part of a page). */
+int record_list_write(ent_op *op, const entity_def *e, const query_arg *args, int nargs, buf *out);
+int record_related_write(ent_op *op, const entity_def *e, int64_t id, const char *relation,
+			 const query_arg *args, int nargs, buf *out);
 
 #endif
