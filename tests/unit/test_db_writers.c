@@ -1,0 +1,208 @@
+/* test_db_writers.c - SQLite writers of one process: the in-process writer
+ * lock (src/db/db_sqlite.c) hands the write lock from COMMIT to the next
+ * BEGIN, is given back by ROLLBACK, covers autocommit writes, never
+ * deadlocks a thread that already writes through another connection, and
+ * the WAL stays bounded under a stream of transactions. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../../src/util/log.h"
+#include "tmpdb.h"
+
+static char path[512];
+
+static void setup(void)
+{
+	log_verbose = 0;
+	db *d = tmpdb_open(false);
+	cr_assert_eq(db_exec(d, "CREATE TABLE counter(n INTEGER NOT NULL); INSERT INTO counter VALUES (0);"
+				"CREATE TABLE pad(id INTEGER PRIMARY KEY, v TEXT)"),
+		     0, "%s", db_errmsg(d));
+	snprintf(path, sizeof(path), "%s/rapport.db", tmpdb_dir());
+}
+
+static void teardown(void)
+{
+	tmpdb_close();
+}
+
+TestSuite(db_writers, .init = setup, .fini = teardown, .timeout = 60);
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static db *open_conn(void)
+{
+	db *c = NULL;
+	cr_assert_eq(db_open_sqlite(&c, path), DB_OK);
+	return c;
+}
+
+static int64_t counter(db *c)
+{
+	return db_query_int(c, "SELECT n FROM counter", -1);
+}
+
+#define THREADS 4
+#define ROUNDS 150
+
+static void *bump(void *arg)
+{
+	int *failures = arg;
+	db *c = NULL;
+	if (db_open_sqlite(&c, path)) {
+		(*failures)++;
+		return NULL;
+	}
+	for (int i = 0; i < ROUNDS; i++) {
+		if (db_begin(c) || db_exec(c, "UPDATE counter SET n = n + 1") || db_commit(c)) {
+			(*failures)++;
+			db_rollback(c);
+		}
+		/* an autocommit write between transactions */
+		if (i % 10 == 0 && db_exec(c, "INSERT INTO pad(v) VALUES ('x')"))
+			(*failures)++;
+	}
+	db_close(c);
+	return NULL;
+}
+
+Test(db_writers, concurrent_transactions_all_commit)
+{
+	pthread_t t[THREADS];
+	int failures[THREADS] = { 0 };
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, bump, &failures[i]);
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		cr_expect_eq(failures[i], 0, "thread %d: %d writes refused", i, failures[i]);
+	}
+	db *c = open_conn();
+	cr_assert_eq(counter(c), THREADS * ROUNDS);
+	cr_assert_eq(db_query_int(c, "SELECT count(*) FROM pad", -1), THREADS * (ROUNDS / 10));
+	db_close(c);
+}
+
+Test(db_writers, rollback_gives_the_lock_back)
+{
+	db *a = open_conn(), *b = open_conn();
+	cr_assert_eq(db_begin(a), DB_OK);
+	cr_assert_eq(db_exec(a, "UPDATE counter SET n = 5"), DB_OK);
+	cr_assert_eq(db_rollback(a), DB_OK);
+	double t0 = now_s();
+	cr_assert_eq(db_begin(b), DB_OK, "%s", db_errmsg(b));
+	cr_assert_lt(now_s() - t0, 1.0, "the second writer waited for a lock nobody held");
+	cr_assert_eq(db_exec(b, "UPDATE counter SET n = 7"), DB_OK);
+	cr_assert_eq(db_commit(b), DB_OK);
+	/* a failed BEGIN (already in a transaction) keeps the open one's lock */
+	cr_assert_eq(db_begin(a), DB_OK);
+	cr_assert_neq(db_exec(a, "BEGIN IMMEDIATE"), DB_OK);
+	cr_assert_eq(db_commit(a), DB_OK);
+	cr_assert_eq(db_begin(b), DB_OK);
+	cr_assert_eq(db_commit(b), DB_OK);
+	cr_assert_eq(counter(a), 7);
+	db_close(a);
+	db_close(b);
+}
+
+static void *write_once(void *arg)
+{
+	db *c = NULL;
+	int *rc = arg;
+	if (db_open_sqlite(&c, path)) {
+		*rc = -100;
+		return NULL;
+	}
+	*rc = db_begin(c);
+	if (!*rc) {
+		db_exec(c, "UPDATE counter SET n = n + 100");
+		*rc = db_commit(c);
+	}
+	db_close(c);
+	return NULL;
+}
+
+Test(db_writers, the_next_writer_waits_for_commit_not_a_timeout)
+{
+	db *a = open_conn();
+	cr_assert_eq(db_begin(a), DB_OK);
+	int rc = 1;
+	pthread_t t;
+	pthread_create(&t, NULL, write_once, &rc);
+	struct timespec pause = { 0, 200 * 1000000 };
+	nanosleep(&pause, NULL);
+	cr_assert_eq(rc, 1, "the second writer got in while the first held the lock");
+	cr_assert_eq(db_exec(a, "UPDATE counter SET n = n + 1"), DB_OK);
+	double t0 = now_s();
+	cr_assert_eq(db_commit(a), DB_OK);
+	pthread_join(t, NULL);
+	cr_assert_eq(rc, DB_OK);
+	cr_assert_lt(now_s() - t0, 1.0, "the waiting writer was not woken at COMMIT");
+	cr_assert_eq(counter(a), 101);
+	db_close(a);
+}
+
+/* A thread writing through one connection that opens a transaction on a
+ * second one must get "busy" after the timeout, not wait for itself forever. */
+Test(db_writers, a_second_connection_of_the_same_thread_does_not_deadlock)
+{
+	db *a = open_conn(), *b = open_conn();
+	cr_assert_eq(db_begin(a), DB_OK);
+	double t0 = now_s();
+	cr_assert_eq(db_begin(b), DB_ERR_BUSY);
+	cr_assert_lt(now_s() - t0, 10.0);
+	cr_assert_eq(db_commit(a), DB_OK);
+	cr_assert_eq(db_begin(b), DB_OK, "%s", db_errmsg(b));
+	cr_assert_eq(db_commit(b), DB_OK);
+	db_close(a);
+	db_close(b);
+}
+
+static volatile int reading;
+
+static void *reader(void *arg)
+{
+	(void)arg;
+	db *c = NULL;
+	if (db_open_sqlite(&c, path))
+		return NULL;
+	while (reading)
+		db_query_int(c, "SELECT n FROM counter", 0);
+	db_close(c);
+	return NULL;
+}
+
+/* 80 MB of WAL written in transactions while another connection keeps
+ * reading: the file is reused from its start past the limit (32 MB). */
+Test(db_writers, the_wal_stays_bounded)
+{
+	db *w = open_conn();
+	reading = 1;
+	pthread_t t;
+	pthread_create(&t, NULL, reader, NULL);
+	char sql[256];
+	for (int i = 0; i < 1000; i++) {
+		cr_assert_eq(db_begin(w), DB_OK, "%s", db_errmsg(w));
+		/* about 20 new pages a transaction */
+		snprintf(sql, sizeof(sql), "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 20) "
+			 "INSERT INTO pad(v) SELECT zeroblob(4000) FROM k");
+		cr_assert_eq(db_exec(w, sql), DB_OK, "%s", db_errmsg(w));
+		cr_assert_eq(db_commit(w), DB_OK, "%s", db_errmsg(w));
+	}
+	reading = 0;
+	pthread_join(t, NULL);
+	char wal[600];
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	struct stat st;
+	cr_assert_eq(stat(wal, &st), 0);
+	cr_assert_lt(st.st_size, 48L << 20, "the WAL grew to %lld bytes", (long long)st.st_size);
+	db_close(w);
+}
