@@ -1,0 +1,173 @@
+// list_scope.test.mjs - the shapes of a scoped list (src/core/list.c, acl.c acl_scope_branches):
+// a rep who sees the pools of three departments (one branch per pool department), a rep who sees
+// ten (over eight: one branch for all of them), and a manager over 23 people (a wide scope: the
+// page tests each row, the total is counted by branches). For each, every page of several
+// filters and sorts must hold exactly the records in scope - own, pooled, shared, each once,
+// including shares of records already in scope - in the order the admin's list has them, with
+// the right total on every page.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+
+import { api, login, startServer } from './lib/server.mjs'
+import { createDepartments, createUsers, listAll, loginUsers, must, setDepartmentManagers } from './lib/company.mjs'
+
+const NINE = Array.from({ length: 9 }, (_, i) => `d${i + 1}`)
+const WIDE_REPS = Array.from({ length: 22 }, (_, i) => `w${i + 1}`)
+
+const DEPTS = [
+  { key: 'hq', name: '总部销售' },
+  ...NINE.map((k) => ({ key: k, name: `分部${k}`, parent: 'hq' })),
+  { key: 'wide', name: '大区' },
+  { key: 'wide2', name: '大区二组', parent: 'wide' },
+  { key: 'other', name: '别部' },
+]
+const USERS = [
+  { key: 'chief', name: '总部组长', dept: 'hq', roles: ['sales_rep'] }, // manages hq: pools of hq and d1..d9
+  { key: 'lead3', name: '三部组长', dept: 'd1', roles: ['sales_rep'] }, // manages d2, d3: pools of d1, d2, d3
+  ...NINE.map((k) => ({ key: `r${k}`, name: `代表${k}`, dept: k, roles: ['sales_rep'] })),
+  { key: 'mgr', name: '大区经理', dept: 'wide', roles: ['sales_manager'] },
+  ...WIDE_REPS.map((k) => ({ key: k, name: `大区代表${k}`, dept: 'wide', roles: ['sales_rep'] })),
+  { key: 'w2rep', name: '二组代表', dept: 'wide2', roles: ['sales_rep'] },
+  { key: 'out', name: '别部代表', dept: 'other', roles: ['sales_rep'] },
+]
+const MANAGERS = { hq: 'chief', d2: 'lead3', d3: 'lead3', wide: 'mgr' }
+const STATUSES = ['potential', 'intent', 'deal', 'intent', 'lost']
+
+const QUERIES = [
+  {},
+  { 'filter[status]': 'intent', sort: '-updated_at' },
+  { 'filter[status]': 'intent', sort: 'name' },
+  { 'filter[grade]': 'B', sort: '-updated_at' },
+  { sort: '-grade,name' },
+  { 'filter[status][in]': 'intent,deal', sort: 'updated_at' },
+]
+
+describe('scoped lists: pool branches, many pools, a wide scope', () => {
+  let server
+  let admin
+  let D = {}
+  let U = {}
+  const S = {}
+  const owned = {} // customer ids by owner key
+  const pooled = {} // customer ids by department key
+  const shared = {} // customer ids shared with a user key
+  const call = (key, method, path, opts = {}) => api(server, method, path, { session: S[key], ...opts })
+  const adminCall = (method, path, body) => api(server, method, path, { session: admin, body })
+
+  before(async () => {
+    server = await startServer({ env: { RAPPORT_JOBS_INTERVAL: '86400' } })
+    admin = await login(server)
+    D = await createDepartments(server, admin, DEPTS)
+    U = await createUsers(server, admin, D, USERS)
+    await setDepartmentManagers(server, admin, D, U, MANAGERS)
+    Object.assign(S, await loginUsers(server, U))
+    let n = 0
+    for (const u of USERS) {
+      owned[u.key] = []
+      const count = u.key.startsWith('w') && u.key !== 'w2rep' ? 2 : 4
+      for (let i = 0; i < count; i++, n++) {
+        const c = await must(
+          adminCall('POST', '/api/customers', {
+            name: `范围客户${u.key}号${i}`,
+            owner_id: U[u.key].id,
+            grade: 'ABCD'[n % 4],
+            status: STATUSES[n % STATUSES.length],
+            phone: `021-6600${String(n).padStart(4, '0')}`,
+          }),
+          201,
+        )
+        owned[u.key].push(c.id)
+      }
+    }
+    // pools: the reps of d1..d9, wide and wide2 release customers into their departments' pools
+    const release = async (owner, count, dept) => {
+      pooled[dept] ??= []
+      for (let i = 0; i < count; i++) {
+        const id = owned[owner].shift()
+        const c = await must(call(owner, 'POST', `/api/customers/${id}/release`), 200, `release ${owner}`)
+        assert.equal(c.pool_department_id, D[dept].id)
+        pooled[dept].push(id)
+      }
+    }
+    for (const k of NINE) await release(`r${k}`, k === 'd2' ? 3 : 2, k)
+    await release('chief', 2, 'hq')
+    await release('w1', 1, 'wide')
+    await release('w2', 1, 'wide')
+    await release('w2rep', 2, 'wide2')
+    await release('out', 1, 'other')
+    // shares: outside the scope, and of records already in it (they must not count twice)
+    const share = async (id, key, access = 'read') => {
+      await must(adminCall('POST', `/api/customers/${id}/shares`, { user_id: U[key].id, access }), 200, `share ${id}`)
+      ;(shared[key] ??= []).push(id)
+    }
+    await share(owned.out[0], 'chief')
+    await share(pooled.d3[0], 'chief') // in chief's pools already
+    await share(owned.rd4[0], 'chief', 'edit')
+    await share(owned.rd5[0], 'lead3')
+    await share(pooled.d2[1], 'lead3') // in lead3's pools already
+    await share(owned.out[1], 'mgr')
+    await share(owned.w5[0], 'mgr') // owned within the scope
+    await share(pooled.other[0], 'mgr') // another department's pool
+    await share(pooled.wide2[0], 'mgr') // a pool within the scope
+  })
+
+  after(async () => {
+    await server?.stop()
+  })
+
+  const expected = {
+    chief: () => [...owned.chief, ...['hq', ...NINE].flatMap((k) => pooled[k]), ...shared.chief],
+    lead3: () => [...owned.lead3, ...pooled.d1, ...pooled.d2, ...pooled.d3, ...shared.lead3],
+    mgr: () => [
+      ...owned.mgr, ...WIDE_REPS.flatMap((k) => owned[k]), ...owned.w2rep,
+      ...pooled.wide, ...pooled.wide2, ...shared.mgr,
+    ],
+  }
+
+  for (const who of ['chief', 'lead3', 'mgr']) {
+    it(`${who}: every page of each list holds exactly the records in scope, in the admin's order, with the right total`, async () => {
+      const want = new Set(expected[who]())
+      const problems = []
+      for (const query of QUERIES) {
+        const all = await listAll(server, admin, '/api/customers', query, 500)
+        assert.equal(all.status, 200, all.text)
+        const match = (r) => Object.entries(query).every(([k, v]) => {
+          if (k === 'filter[status]') return r.status === v
+          if (k === 'filter[grade]') return r.grade === v
+          if (k === 'filter[status][in]') return v.split(',').includes(r.status)
+          return true
+        })
+        const order = all.records.filter((r) => want.has(r.id) && match(r)).map((r) => r.id)
+        assert.ok(order.length > 0, `${JSON.stringify(query)}: the case has records`)
+        for (const pageSize of [3, 7, 500]) {
+          const got = await listAll(server, S[who], '/api/customers', query, pageSize)
+          assert.equal(got.status, 200, got.text)
+          const ids = got.records.map((r) => r.id)
+          const what = `${who} ${JSON.stringify(query)} by ${pageSize}`
+          if (JSON.stringify(ids) !== JSON.stringify(order)) problems.push(`${what}: got ${ids} want ${order}`)
+          for (const t of got.totals) if (t !== order.length) problems.push(`${what}: total ${t}, want ${order.length}`)
+        }
+        // a page past the end, and one that starts in the middle
+        const past = await must(call(who, 'GET', '/api/customers', { query: { ...query, offset: String(order.length + 5) } }), 200)
+        if (past.data.length !== 0 || past.total !== order.length) problems.push(`${who} past the end: ${past.data.length} rows, total ${past.total}`)
+        const mid = await must(call(who, 'GET', '/api/customers', { query: { ...query, offset: '2', limit: '4' } }), 200)
+        if (JSON.stringify(mid.data.map((r) => r.id)) !== JSON.stringify(order.slice(2, 6)) || mid.total !== order.length)
+          problems.push(`${who} offset 2 limit 4: got ${mid.data.map((r) => r.id)} (total ${mid.total}) want ${order.slice(2, 6)}`)
+      }
+      assert.deepEqual(problems, [])
+    })
+  }
+
+  it('a record released into a pool joins the pool\'s viewers\' totals at once, and stays once in its old owner\'s', async () => {
+    const before = await must(call('lead3', 'GET', '/api/customers', { query: { limit: '1' } }), 200)
+    const mine = await must(call('rd3', 'GET', '/api/customers', { query: { limit: '1' } }), 200)
+    const id = owned.rd3[0]
+    await must(call('rd3', 'POST', `/api/customers/${id}/release`), 200)
+    const after1 = await must(call('lead3', 'GET', '/api/customers', { query: { limit: '1' } }), 200)
+    const mine1 = await must(call('rd3', 'GET', '/api/customers', { query: { limit: '1' } }), 200)
+    assert.equal(after1.total, before.total + 1)
+    assert.equal(mine1.total, mine.total, 'from own to the pool of their own department: still one record')
+    const found = await listAll(server, S.lead3, '/api/customers', {}, 500)
+    assert.ok(found.records.some((r) => r.id === id))
+  })
+})
