@@ -24,6 +24,13 @@
 #   BENCH_REUSE_COPY=1             serve the copy left by an earlier run as it is (no 5 GB copy;
 #                                  earlier runs' writes stay in it)
 #   BENCH_OUT=FILE                 write the table there instead of bench/results/latest.md
+#   BENCH_PG_DIR=DIR               keep the PostgreSQL cluster in DIR after the run (not in a
+#                                  temporary folder that is removed), filled into one database
+#                                  bench_run (no second template copy: 1M is ~10 GB); a later run
+#                                  with the same DIR starts that cluster again and serves
+#                                  bench_run as it is, earlier writes included
+#                                  (BENCH_PG_REFILL=1 fills it again).  Stop it with
+#                                  scripts/pg-cluster.sh stop DIR.
 #
 # The generated database lives in bench/data/<size>/base and is reused while
 # bench/gen.c and the options are unchanged; each run serves a fresh copy
@@ -132,7 +139,7 @@ stop_server() {
 }
 cleanup() {
 	stop_server
-	[[ -n $PG_DIR ]] && scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true
+	[[ -n $PG_DIR && -z ${BENCH_PG_DIR:-} ]] && scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -151,32 +158,57 @@ wait_health() { # what-to-try
 # SQLite copy with COPY (rapport-gen --to-postgres: the same rows, ids and search columns), then
 # copied (CREATE DATABASE ... TEMPLATE) for the server. pg-cluster.sh starts it with fsync=off
 # (a test cluster): writes are not durable there, which flatters create_activity.
-PG_URL= PG_LOAD=
+PG_URL= PG_LOAD= PG_DATA=$WORK/pg-data
 prepare_postgres() {
-	PG_DIR=$(mktemp -d /tmp/rapport-bench-pg.XXXXXX)
 	local url t0 base_url
+	if [[ -n ${BENCH_PG_DIR:-} ]]; then
+		PG_DIR=$BENCH_PG_DIR
+		PG_DATA=$PG_DIR/pg-data
+		if [[ ${BENCH_PG_REFILL:-0} != 1 && -f $PG_DIR/port && -f $PG_DIR/load.txt ]]; then
+			scripts/pg-cluster.sh restart "$PG_DIR" 0 >/dev/null || die "cannot start the PostgreSQL cluster in $PG_DIR"
+			PG_URL=postgres://rapport@127.0.0.1:$(cat "$PG_DIR/port")/bench_run
+			PG_LOAD="$(cat "$PG_DIR/load.txt"); served again as it was left by earlier runs (their writes included)"
+			say "reusing the PostgreSQL cluster $PG_DIR"
+			return
+		fi
+		scripts/pg-cluster.sh stop "$PG_DIR" >/dev/null 2>&1 || true
+		mkdir -p "$PG_DIR"
+	else
+		PG_DIR=$(mktemp -d /tmp/rapport-bench-pg.XXXXXX)
+	fi
 	url=$(scripts/pg-cluster.sh start "$PG_DIR") || die "cannot start a PostgreSQL cluster (scripts/pg-cluster.sh)"
 	psql -q "$url" -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET effective_cache_size = '8GB'" \
 		-c "ALTER SYSTEM SET work_mem = '32MB'" -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" \
-		-c "ALTER SYSTEM SET random_page_cost = 1.1" -c "ALTER SYSTEM SET max_wal_size = '4GB'" >/dev/null
+		-c "ALTER SYSTEM SET random_page_cost = 1.1" -c "ALTER SYSTEM SET max_wal_size = '4GB'" \
+		-c "ALTER SYSTEM SET wal_level = 'minimal'" -c "ALTER SYSTEM SET max_wal_senders = 0" >/dev/null
+	# wal_level minimal for the load only: the COPY into tables truncated in the same transaction
+	# and the index builds then write no WAL; back to the default (replica) before serving
 	scripts/pg-cluster.sh restart "$PG_DIR" 1 >/dev/null
 	base_url=${url%/*}/bench_base
-	psql -q "$url" -c "CREATE DATABASE bench_base" >/dev/null
-	mkdir -p "$WORK/pg-data"
-	RAPPORT_DATABASE_URL=$base_url RAPPORT_ADMIN_PASSWORD=bench-pass "$BIN" init --data "$WORK/pg-data" >/dev/null \
+	[[ -n ${BENCH_PG_DIR:-} ]] && base_url=${url%/*}/bench_run
+	psql -q "$url" -c "CREATE DATABASE ${base_url##*/}" >/dev/null
+	mkdir -p "$PG_DATA"
+	RAPPORT_DATABASE_URL=$base_url RAPPORT_ADMIN_PASSWORD=bench-pass "$BIN" init --data "$PG_DATA" >/dev/null \
 		|| die "rapport init on PostgreSQL failed"
 	say "copying the database into PostgreSQL"
 	t0=$(date +%s)
 	"$GEN" --data "$RUN" --to-postgres "$base_url" 2>&1 | tee "$WORK/pg-load.log" >&2 \
 		|| die "rapport-gen --to-postgres failed"
 	PG_LOAD="filled with COPY in $(( $(date +%s) - t0 )) s: $(grep 'postgres copy' "$WORK/pg-load.log" | sed 's/^postgres copy: //')"
-	psql -q "$url" -c "CREATE DATABASE bench_run TEMPLATE bench_base" >/dev/null
+	psql -q "$url" -c "ALTER SYSTEM RESET wal_level" -c "ALTER SYSTEM RESET max_wal_senders" >/dev/null
+	scripts/pg-cluster.sh restart "$PG_DIR" 1 >/dev/null
+	if [[ -n ${BENCH_PG_DIR:-} ]]; then
+		echo "$PG_LOAD" >"$PG_DIR/load.txt"
+		cp "$WORK/pg-load.log" "$PG_DIR/load.log"
+	else
+		psql -q "$url" -c "CREATE DATABASE bench_run TEMPLATE bench_base" >/dev/null
+	fi
 	PG_URL=${url%/*}/bench_run
 }
 
 start_server() { # backend
 	if [[ $1 == postgres ]]; then
-		RAPPORT_DATABASE_URL=$PG_URL "$BIN" serve --data "$WORK/pg-data" --listen "127.0.0.1:$PORT" 2>/dev/null &
+		RAPPORT_DATABASE_URL=$PG_URL "$BIN" serve --data "$PG_DATA" --listen "127.0.0.1:$PORT" 2>/dev/null &
 	else
 		"$BIN" serve --data "$RUN" --listen "127.0.0.1:$PORT" 2>/dev/null &
 	fi
@@ -253,12 +285,21 @@ SINGLES=(get_customer list_intent search_2char search_4char global_search pipeli
 # Waits until the server has finished the requests a previous run left in flight
 # (a slow scenario's last requests outlive wrk): its CPU time stops growing.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+# The PostgreSQL cluster's CPU time: the postmaster's own and that of its children, those
+# running (the server's connections) and those that have exited (cutime + cstime).
+pg_ticks() {
+	local pm
+	[[ -n $PG_DIR && -f $PG_DIR/data/postmaster.pid ]] || { echo 0; return; }
+	pm=$(head -1 "$PG_DIR/data/postmaster.pid")
+	{ cat "/proc/$pm/stat"; for c in $(cat "/proc/$pm/task/$pm/children" 2>/dev/null); do cat "/proc/$c/stat" 2>/dev/null || true; done; } |
+		awk -v pm="$pm" '{ sub(/^.*\) /, ""); t += $12 + $13; if ($1 != "" && NR == 1) t += $14 + $15 } END { print t + 0 }'
+}
 wait_idle() {
 	local prev now
-	prev=$(cpu_ticks)
+	prev=$(( $(cpu_ticks) + $(pg_ticks) ))
 	for _ in $(seq 1 240); do
 		sleep 0.5
-		now=$(cpu_ticks)
+		now=$(( $(cpu_ticks) + $(pg_ticks) ))
 		(( now - prev <= 2 )) && return 0
 		prev=$now
 	done
@@ -271,6 +312,12 @@ cpu_per_request() { # ticks-before wrk-output
 	n=$(field requests "$2")
 	[[ -n $n && $n -gt 0 ]] || { echo "-"; return; }
 	awk -v t="$(( $(cpu_ticks) - $1 ))" -v n="$n" 'BEGIN { printf "%.0f", t * 10000 / n }'
+}
+pg_cpu_per_request() { # pg-ticks-before wrk-output
+	local n
+	n=$(field requests "$2")
+	[[ -n $n && $n -gt 0 ]] || { echo "-"; return; }
+	awk -v t="$(( $(pg_ticks) - $1 ))" -v n="$n" 'BEGIN { printf "%.0f", t * 10000 / n }'
 }
 rss_reset() { echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || true; }
 rss_peak_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
@@ -331,10 +378,13 @@ for sc in "${SCENARIOS[@]}"; do
 	say "$name ($as, $CONNS connections, ${DURATION}s) — sample: ${MATCH[$name]}"
 	rss_reset
 	t0=$(cpu_ticks)
+	p0=$(pg_ticks)
 	run_wrk "$name" "$script" "$as" "$env" "$CONNS" "$THREADS" "$DURATION" "$WORK/$name.out"
 	wait_idle
 	f=$WORK/$name.out
-	ROWS+=("| $name | $as | \`$what\` | ${MATCH[$name]} | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(errors "$f") | $(cpu_per_request "$t0" "$f") | $(rss_peak_mb) |")
+	pgcol=
+	[[ $CUR_BACKEND == postgres ]] && pgcol=" $(pg_cpu_per_request "$p0" "$f") |"
+	ROWS+=("| $name | $as | \`$what\` | ${MATCH[$name]} | $(field rps "$f") | $(field p50_ms "$f") | $(field p90_ms "$f") | $(field p99_ms "$f") | $(errors "$f") | $(cpu_per_request "$t0" "$f") |$pgcol $(rss_peak_mb) |")
 	say "  $(grep BENCH_RESULT "$f" || echo failed)"
 done
 
@@ -394,6 +444,7 @@ done
 # before any scenario writes to the SQLite copy
 if [[ " $BACKENDS " == *" postgres "* ]]; then prepare_postgres; fi
 for backend in $BACKENDS; do
+	CUR_BACKEND=$backend
 	start_server "$backend"
 	login_all
 	run_scenarios
@@ -425,7 +476,7 @@ OUT=${BENCH_OUT:-bench/results/latest.md}
 	echo
 	echo "Database: $n_users users, $n_customers customers, $n_contacts contacts, $n_opps opportunities, $n_acts follow-ups; ${DB_MB} MB (\`$SIZE\`)."
 	echo "Load: $CONNS connections, $THREADS wrk threads, ${DURATION} s per scenario; each request carries the session of one of $REPS reps (\`rep\`, data scope: own) or of the director (\`director\`, scope: all)."
-	echo "Matches: the list's \`total\` for the first of the scenario's requests (the check that it finds something). Errors: socket errors + non-2xx answers. CPU µs/req: the server's user + system time over the scenario divided by the requests answered (steadier than req/s when other work shares the machine). Peak RSS: the server's VmHWM during that scenario (reset before each)."
+	echo "Matches: the list's \`total\` for the first of the scenario's requests (the check that it finds something). Errors: socket errors + non-2xx answers. CPU µs/req: the server's user + system time over the scenario divided by the requests answered (steadier than req/s when other work shares the machine); PG CPU µs/req: the same for the PostgreSQL cluster's processes (postmaster and its children). Peak RSS: the server's VmHWM during that scenario (reset before each)."
 	echo
 	for backend in $BACKENDS; do
 		if [[ $backend == sqlite ]]; then echo "## SQLite"; else echo "## PostgreSQL"; fi
@@ -434,8 +485,13 @@ OUT=${BENCH_OUT:-bench/results/latest.md}
 			echo "$(psql "$PG_URL" -Atc 'SHOW server_version' 2>/dev/null | sed 's/^/PostgreSQL /'), a throwaway cluster (shared_buffers 1GB, fsync off); $PG_LOAD."
 			echo
 		fi
-		echo "| Scenario | As | Request | Matches | Req/s | p50 ms | p90 ms | p99 ms | Errors | CPU µs/req | Peak RSS MB |"
-		echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+		if [[ $backend == postgres ]]; then
+			echo "| Scenario | As | Request | Matches | Req/s | p50 ms | p90 ms | p99 ms | Errors | CPU µs/req | PG CPU µs/req | Peak RSS MB |"
+			echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+		else
+			echo "| Scenario | As | Request | Matches | Req/s | p50 ms | p90 ms | p99 ms | Errors | CPU µs/req | Peak RSS MB |"
+			echo "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+		fi
 		echo "${TABLE[$backend]}"
 		echo
 		if [[ $backend == sqlite && -n $BASE_RATIO ]]; then echo "$BASE_RATIO"; echo; fi

@@ -28,7 +28,10 @@ start)
 restart)
   # the same cluster, down for a moment (tests of recovery)
   port=$(cat "$dir/port")
-  as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  # (a cluster found stopped, e.g. a kept benchmark cluster after a reboot, is just started)
+  if as_pg "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  fi
   sleep "${3:-1}"
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
     -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" \
