@@ -41,11 +41,7 @@ static bool word_in(const char *w, size_t n, const char *const *list, size_t cou
 bool db_sql_writes_auth(const char *sql)
 {
 	const char *p = sql;
-	while (isspace((unsigned char)*p))
-		p++;
-	/* reads (SELECT, PRAGMA, EXPLAIN) and transaction control at a glance */
-	char c = (char)tolower((unsigned char)*p);
-	if (c == 's' || c == 'p' || c == 'e' || c == 'b' || c == 'c' || !strcmp(sql, refresh_sql))
+	if (!strcmp(sql, refresh_sql))
 		return false;
 	bool writes = false, table = false;
 	while (*p && !(writes && table)) {
@@ -66,6 +62,17 @@ bool db_sql_writes_auth(const char *sql)
 uint64_t db_auth_generation(void)
 {
 	return atomic_load(&auth_gen);
+}
+
+/* One statement that begins as a read (SELECT, PRAGMA, EXPLAIN; SAVEPOINT):
+ * db_prepare compiles only the first statement of its text, so no need to
+ * read the rest.  db_exec runs every statement of its text: all is read. */
+static bool reads_at_a_glance(const char *sql)
+{
+	while (isspace((unsigned char)*sql))
+		sql++;
+	char c = (char)tolower((unsigned char)*sql);
+	return c == 's' || c == 'p' || c == 'e';
 }
 
 static void auth_note(db *d, const char *sql)
@@ -109,7 +116,8 @@ const char *db_kind_name(const db *d)
 
 db_stmt *db_prepare(db *d, const char *sql)
 {
-	auth_note(d, sql);
+	if (!reads_at_a_glance(sql))
+		auth_note(d, sql);
 	return d->ops->prepare(d, sql);
 }
 
