@@ -136,6 +136,88 @@ void jsonw_value(buf *b, const json_t *j)
 	}
 }
 
+/* The length of the UTF-8 sequence at p[0] (lead byte >= 0x80) as Jansson's
+ * utf8_check_first/utf8_check_full take it, or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *p, size_t avail)
+{
+	unsigned char u = p[0];
+	size_t n;
+	int32_t v;
+	if (u >= 0xC2 && u <= 0xDF) {
+		n = 2;
+		v = u & 0x1F;
+	} else if (u >= 0xE0 && u <= 0xEF) {
+		n = 3;
+		v = u & 0xF;
+	} else if (u >= 0xF0 && u <= 0xF4) {
+		n = 4;
+		v = u & 0x7;
+	} else {
+		return 0; /* a continuation byte, C0/C1 (overlong) or past F4 */
+	}
+	if (n > avail)
+		return 0;
+	for (size_t k = 1; k < n; k++) {
+		unsigned char c = p[k];
+		if (c < 0x80 || c > 0xBF)
+			return 0;
+		v = (v << 6) + (c & 0x3F);
+	}
+	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	if ((n == 2 && v < 0x80) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000))
+		return 0;
+	return n;
+}
+
+bool jsonw_string_utf8(buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t mark = b->len;
+	buf_grow(b, len + 2);
+	b->ptr[b->len++] = '"';
+	size_t run = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = p[i];
+		if (c >= 0x80) {
+			size_t n = utf8_seq(p + i, len - i);
+			if (!n) {
+				b->len = mark;
+				b->ptr[mark] = '\0';
+				return false;
+			}
+			i += n;
+			continue;
+		}
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (i > run)
+			buf_add(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': buf_add(b, "\\\"", 2); break;
+		case '\\': buf_add(b, "\\\\", 2); break;
+		case '\b': buf_add(b, "\\b", 2); break;
+		case '\f': buf_add(b, "\\f", 2); break;
+		case '\n': buf_add(b, "\\n", 2); break;
+		case '\r': buf_add(b, "\\r", 2); break;
+		case '\t': buf_add(b, "\\t", 2); break;
+		default: {
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			buf_add(b, esc, 6);
+		}
+		}
+		i++;
+	}
+	if (len > run)
+		buf_add(b, s + run, len - run);
+	jsonw_char(b, '"');
+	return true;
+}
+
 /* Jansson's utf8_check_string (utf8.c), which json_stringn applies. */
 bool jsonw_utf8_ok(const char *s, size_t len)
 {
@@ -144,31 +226,8 @@ bool jsonw_utf8_ok(const char *s, size_t len)
 		unsigned char u = p[i];
 		if (u < 0x80)
 			continue;
-		size_t n;
-		int32_t v;
-		if (u >= 0xC2 && u <= 0xDF) {
-			n = 2;
-			v = u & 0x1F;
-		} else if (u >= 0xE0 && u <= 0xEF) {
-			n = 3;
-			v = u & 0xF;
-		} else if (u >= 0xF0 && u <= 0xF4) {
-			n = 4;
-			v = u & 0x7;
-		} else {
-			return false; /* a continuation byte, C0/C1 (overlong) or past F4 */
-		}
-		if (n > len - i)
-			return false;
-		for (size_t k = 1; k < n; k++) {
-			unsigned char c = p[i + k];
-			if (c < 0x80 || c > 0xBF)
-				return false;
-			v = (v << 6) + (c & 0x3F);
-		}
-		if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-			return false;
-		if ((n == 2 && v < 0x80) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000))
+		size_t n = utf8_seq(p + i, len - i);
+		if (!n)
 			return false;
 		i += n - 1;
 	}

@@ -16,6 +16,9 @@
 
 /* A string literal, quotes included, escaped as Jansson escapes. */
 void jsonw_string(buf *b, const char *s, size_t len);
+/* jsonw_string when s is UTF-8 as jsonw_utf8_ok takes it (one pass over
+ * it); otherwise writes nothing and returns false. */
+bool jsonw_string_utf8(buf *b, const char *s, size_t len);
 /* "key": */
 void jsonw_key(buf *b, const char *key);
 void jsonw_int(buf *b, int64_t v);

@@ -353,12 +353,26 @@ Test(jsonw, utf8_check_is_janssons)
 		size_t n = rnd() % 6;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t r = rnd();
-			/* mostly lead and continuation bytes, where the rules are */
-			s[i] = (unsigned char)(r % 3 ? 0x80 + (r >> 8) % 0x80 : (r >> 8) % 0x100);
+			/* mostly lead and continuation bytes, where the rules are; some
+			 * characters to escape */
+			s[i] = (unsigned char)(r % 3 ? 0x80 + (r >> 8) % 0x80 : r % 7 == 0 ? (uint64_t)(unsigned char)"\"\\\n\x01\x1f/a"[(r >> 8) % 7]
+											: (r >> 8) % 0x100);
 		}
 		json_t *j = json_stringn((const char *)s, n);
 		cr_assert_eq(jsonw_utf8_ok((const char *)s, n), j != NULL, "bytes %02x %02x %02x %02x %02x (n %zu)", s[0],
 			     s[1], s[2], s[3], s[4], n);
+		/* the one-pass writer: Jansson's text when it takes the bytes, else nothing */
+		buf got = BUF_INIT, want = BUF_INIT;
+		buf_adds(&got, "x");
+		buf_adds(&want, "x");
+		bool ok = jsonw_string_utf8(&got, (const char *)s, n);
+		cr_assert_eq(ok, j != NULL);
+		if (j)
+			jsonw_value(&want, j);
+		cr_assert_eq(got.len, want.len);
+		cr_assert(!memcmp(got.ptr, want.ptr, want.len + 1));
+		buf_free(&got);
+		buf_free(&want);
 		json_decref(j);
 	}
 }
