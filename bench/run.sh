@@ -31,6 +31,8 @@
 #                                  bench_run as it is, earlier writes included
 #                                  (BENCH_PG_REFILL=1 fills it again).  Stop it with
 #                                  scripts/pg-cluster.sh stop DIR.
+#   BENCH_PG_SOCKET=1              the server reaches PostgreSQL through its Unix socket (in the
+#                                  cluster's folder) instead of TCP on 127.0.0.1
 #
 # The generated database lives in bench/data/<size>/base and is reused while
 # bench/gen.c and the options are unchanged; each run serves a fresh copy
@@ -180,7 +182,11 @@ prepare_postgres() {
 	psql -q "$url" -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET effective_cache_size = '8GB'" \
 		-c "ALTER SYSTEM SET work_mem = '32MB'" -c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" \
 		-c "ALTER SYSTEM SET random_page_cost = 1.1" -c "ALTER SYSTEM SET max_wal_size = '4GB'" \
-		-c "ALTER SYSTEM SET wal_level = 'minimal'" -c "ALTER SYSTEM SET max_wal_senders = 0" >/dev/null
+		-c "ALTER SYSTEM SET wal_level = 'minimal'" -c "ALTER SYSTEM SET max_wal_senders = 0" \
+		-c "ALTER SYSTEM SET max_parallel_workers_per_gather = 0" >/dev/null
+	# No parallel workers: 32 connections already share the 2 cores, and each worker rebuilds the
+	# scope's hashed subplan (a rep's dashboard: 274 -> 126 ms of PostgreSQL CPU per request,
+	# bench/NOTES.md)
 	# wal_level minimal for the load only: the COPY into tables truncated in the same transaction
 	# and the index builds then write no WAL; back to the default (replica) before serving
 	scripts/pg-cluster.sh restart "$PG_DIR" 1 >/dev/null
@@ -207,7 +213,10 @@ prepare_postgres() {
 }
 
 start_server() { # backend
-	if [[ $1 == postgres ]]; then
+	if [[ $1 == postgres && ${BENCH_PG_SOCKET:-0} == 1 ]]; then
+		RAPPORT_DATABASE_URL="postgresql://rapport@/${PG_URL##*/}?host=$PG_DIR&port=$(cat "$PG_DIR/port")" \
+			"$BIN" serve --data "$PG_DATA" --listen "127.0.0.1:$PORT" 2>/dev/null &
+	elif [[ $1 == postgres ]]; then
 		RAPPORT_DATABASE_URL=$PG_URL "$BIN" serve --data "$PG_DATA" --listen "127.0.0.1:$PORT" 2>/dev/null &
 	else
 		"$BIN" serve --data "$RUN" --listen "127.0.0.1:$PORT" 2>/dev/null &
@@ -482,7 +491,7 @@ OUT=${BENCH_OUT:-bench/results/latest.md}
 		if [[ $backend == sqlite ]]; then echo "## SQLite"; else echo "## PostgreSQL"; fi
 		echo
 		if [[ $backend == postgres ]]; then
-			echo "$(psql "$PG_URL" -Atc 'SHOW server_version' 2>/dev/null | sed 's/^/PostgreSQL /'), a throwaway cluster (shared_buffers 1GB, fsync off); $PG_LOAD."
+			echo "$(psql "$PG_URL" -Atc 'SHOW server_version' 2>/dev/null | sed 's/^/PostgreSQL /'), a throwaway cluster (shared_buffers 1GB, fsync off, max_parallel_workers_per_gather $(psql "$PG_URL" -Atc "SHOW max_parallel_workers_per_gather" 2>/dev/null)), reached over $([[ ${BENCH_PG_SOCKET:-0} == 1 ]] && echo "its Unix socket" || echo "TCP on 127.0.0.1"); $PG_LOAD."
 			echo
 		fi
 		if [[ $backend == postgres ]]; then
