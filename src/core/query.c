@@ -219,8 +219,7 @@ static int add_sort(ent_op *op, const entity_def *e, const char *spec, buf *orde
 		if (++n > 4)
 			return bad(op, "at most 4 sort fields: %s", spec);
 		/* empty values sort as the smallest on both backends, SQLite's rule */
-		bool pg = op->db && db_kind(op->db) == DB_POSTGRES && f->type != FT_INT; /* id, never empty */
-		pg = pg && strcmp(f->name, "created_at") && strcmp(f->name, "updated_at");
+		bool pg = op->db && db_kind(op->db) == DB_POSTGRES && query_sort_may_be_empty(f);
 		buf_addf(order, "%st.%s %s%s", order->len ? ", " : "", f->name, desc ? "DESC" : "ASC",
 			 pg ? (desc ? " NULLS LAST" : " NULLS FIRST") : "");
 		if (strcmp(f->name, "id") && !has_col(buf_str(cols), f->name))
@@ -230,6 +229,12 @@ static int add_sort(ent_op *op, const entity_def *e, const char *spec, buf *orde
 			p++;
 	}
 	return 0;
+}
+
+bool query_sort_may_be_empty(const field_def *f)
+{
+	return f->type != FT_INT /* id, never empty */ && strcmp(f->name, "created_at") &&
+	       strcmp(f->name, "updated_at");
 }
 
 /* FTS5 query: each word of two or more word characters becomes a quoted

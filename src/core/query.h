@@ -47,6 +47,10 @@ void list_query_free(list_query *q);
 
 /* Adds the search condition for text to w (" AND t.id IN (...)"), matching
  * only fields visible to `who`; false when none is searchable. */
+/* Can f be empty (NULL)?  Then PostgreSQL sorts need an explicit NULLS
+ * FIRST/LAST to give SQLite's order (empty is the smallest), and its list
+ * indexes must be built the same way (schema.c) or no index serves the sort. */
+bool query_sort_may_be_empty(const field_def *f);
 bool query_add_search(db *d, const auth_session *who, const entity_def *e, const char *text, sqlb *w);
 
 #endif

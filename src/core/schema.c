@@ -11,6 +11,7 @@
  */
 #include "entity.h"
 #include "schema_int.h"
+#include "query.h"
 #include "search_index.h"
 #include "../util/buf.h"
 #include "../util/log.h"
@@ -81,6 +82,58 @@ static int create_index(db *d, const entity_def *e, const char *suffix, const ch
 	buf_addf(&q, "CREATE %sINDEX IF NOT EXISTS %s_%s ON %s(%s)%s", unique ? "UNIQUE " : "", e->name,
 		 suffix, e->name, cols, unique ? " WHERE deleted_at IS NULL" : "");
 	int rc = db_exec(d, buf_str(&q));
+	buf_free(&q);
+	return rc;
+}
+
+/* PostgreSQL sorts an empty value last unless told, and Rapport's lists ask
+ * for SQLite's order (empty is the smallest: "NULLS FIRST" ascending, "NULLS
+ * LAST" descending, query.c).  A plain btree index gives neither, so a sort by
+ * a column that can be empty read and sorted every match (the director's
+ * pipeline: 353 ms -> 0.8 ms with the index below).  On PostgreSQL such
+ * columns are indexed NULLS FIRST, which serves both directions, under the
+ * name with "_nf" so that a database from an older build gets them (and
+ * loses the old ones, create_sorted_index).  Returns false when no column of
+ * cols needs it, or on SQLite. */
+static bool pg_nulls_first(db *d, const entity_def *e, const char *cols, char *out, size_t n)
+{
+	if (db_kind(d) != DB_POSTGRES)
+		return false;
+	bool any = false;
+	out[0] = '\0';
+	for (const char *p = cols; *p;) {
+		size_t len = strcspn(p, ",");
+		char col[64];
+		snprintf(col, sizeof(col), "%.*s", (int)len, p);
+		char *c = col;
+		while (*c == ' ')
+			c++;
+		const field_def *f = entity_field(e, c);
+		bool nf = f && (f->flags & F_SORT) && query_sort_may_be_empty(f);
+		snprintf(out + strlen(out), n - strlen(out), "%s%s%s", out[0] ? "," : "", c, nf ? " NULLS FIRST" : "");
+		any |= nf;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return any;
+}
+
+/* CREATE INDEX name ON e(cols), partial on live rows if asked; on PostgreSQL
+ * with the NULLS FIRST columns of pg_nulls_first under name_nf. */
+static int create_sorted_index(db *d, const entity_def *e, const char *name, const char *cols, bool live)
+{
+	char pgcols[300];
+	buf q = BUF_INIT;
+	int rc;
+	if (pg_nulls_first(d, e, cols, pgcols, sizeof(pgcols))) {
+		buf_addf(&q, "CREATE INDEX IF NOT EXISTS %s_nf ON %s(%s)%s; DROP INDEX IF EXISTS %s", name, e->name,
+			 pgcols, live ? " WHERE deleted_at IS NULL" : "", name);
+	} else {
+		buf_addf(&q, "CREATE INDEX IF NOT EXISTS %s ON %s(%s)%s", name, e->name, cols,
+			 live ? " WHERE deleted_at IS NULL" : "");
+	}
+	rc = db_exec(d, buf_str(&q));
 	buf_free(&q);
 	return rc;
 }
@@ -172,14 +225,12 @@ static int create_list_index(db *d, const entity_def *e, const char *spec)
 	bool money = list_index_cols(e, spec, cols, sizeof(cols));
 	list_index_name(e, cols, name, sizeof(name));
 	buf q = BUF_INIT;
-	buf_addf(&q, "CREATE INDEX IF NOT EXISTS %s ON %s(%s) WHERE deleted_at IS NULL", name, e->name, cols);
-	int rc = db_exec(d, buf_str(&q));
+	int rc = create_sorted_index(d, e, name, cols, true);
 	if (!rc && money) {
 		snprintf(plain, sizeof(plain), "%s", spec);
 		add_scope_cols(e, plain, sizeof(plain));
 		list_index_name(e, plain, name, sizeof(name));
-		buf_reset(&q);
-		buf_addf(&q, "DROP INDEX IF EXISTS %s", name);
+		buf_addf(&q, "DROP INDEX IF EXISTS %s; DROP INDEX IF EXISTS %s_nf", name, name);
 		rc = db_exec(d, buf_str(&q));
 	}
 	buf_free(&q);
@@ -204,10 +255,7 @@ static int create_scope_indexes(db *d, const entity_def *e, const char *spec)
 		for (const char *p = cols; *p; p++)
 			if (*p != ' ')
 				snprintf(name + strlen(name), sizeof(name) - strlen(name), "%c", *p == ',' ? '_' : *p);
-		buf q = BUF_INIT;
-		buf_addf(&q, "CREATE INDEX IF NOT EXISTS %s ON %s(%s) WHERE deleted_at IS NULL", name, e->name, cols);
-		rc = db_exec(d, buf_str(&q));
-		buf_free(&q);
+		rc = create_sorted_index(d, e, name, cols, true);
 	}
 	return rc;
 }
@@ -239,8 +287,9 @@ static int create_indexes(db *d, const entity_def *e)
 			snprintf(cols, sizeof(cols), "%s, owner_id", f->name);
 			rc = create_index(d, e, suffix, cols, false);
 		} else if ((f->flags & (F_SORT | F_INDEX)) || f->type == FT_REF || dup) {
-			snprintf(suffix, sizeof(suffix), "%s", f->name);
-			rc = create_index(d, e, suffix, f->name, false);
+			char name[160];
+			snprintf(name, sizeof(name), "%s_%s", e->name, f->name);
+			rc = create_sorted_index(d, e, name, f->name, false);
 		}
 	}
 	return rc;
