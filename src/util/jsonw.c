@@ -6,9 +6,27 @@
 
 /* Jansson's escapes: \" \\ \b \f \n \r \t, other control characters as \u00XX
  * (upper-case hex); everything else, UTF-8 included, as it is. */
-void jsonw_string(buf *b, const char *s, size_t len)
+static void add_escape(buf *b, unsigned char c)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	switch (c) {
+	case '"': buf_add(b, "\\\"", 2); break;
+	case '\\': buf_add(b, "\\\\", 2); break;
+	case '\b': buf_add(b, "\\b", 2); break;
+	case '\f': buf_add(b, "\\f", 2); break;
+	case '\n': buf_add(b, "\\n", 2); break;
+	case '\r': buf_add(b, "\\r", 2); break;
+	case '\t': buf_add(b, "\\t", 2); break;
+	default: {
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		buf_add(b, esc, 6);
+	}
+	}
+}
+
+/* A JSON string of s (see add_escape). */
+void jsonw_string(buf *b, const char *s, size_t len)
+{
 	buf_grow(b, len + 2);
 	b->ptr[b->len++] = '"';
 	size_t run = 0;
@@ -19,19 +37,7 @@ void jsonw_string(buf *b, const char *s, size_t len)
 		if (i > run)
 			buf_add(b, s + run, i - run);
 		run = i + 1;
-		switch (c) {
-		case '"': buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\b': buf_add(b, "\\b", 2); break;
-		case '\f': buf_add(b, "\\f", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
-		default: {
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			buf_add(b, esc, 6);
-		}
-		}
+		add_escape(b, c);
 	}
 	if (len > run)
 		buf_add(b, s + run, len - run);
@@ -172,7 +178,6 @@ static size_t utf8_seq(const unsigned char *p, size_t avail)
 
 bool jsonw_string_utf8(buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t mark = b->len;
 	buf_grow(b, len + 2);
@@ -197,19 +202,7 @@ bool jsonw_string_utf8(buf *b, const char *s, size_t len)
 		if (i > run)
 			buf_add(b, s + run, i - run);
 		run = i + 1;
-		switch (c) {
-		case '"': buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\b': buf_add(b, "\\b", 2); break;
-		case '\f': buf_add(b, "\\f", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
-		default: {
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			buf_add(b, esc, 6);
-		}
-		}
+		add_escape(b, c);
 		i++;
 	}
 	if (len > run)
