@@ -225,3 +225,25 @@ Test(db_writers, the_wal_stays_bounded)
 	cr_assert_eq(stat(wal, &st), 0);
 	cr_assert_lt(st.st_size, 48L << 20, "the WAL grew to %lld bytes", (long long)st.st_size);
 }
+
+/* A transaction whose savepoint journal grows past any in-memory limit (a
+ * schema change at start that builds indexes over 1M customers, an import
+ * batch) must commit: with SQLITE_CONFIG_STMTJRNL_SPILL at 4 MB, SQLite 3.40
+ * failed such a transaction with "database or disk is full" and a server on
+ * a large database could not start after an upgrade. */
+Test(db_writers, a_large_savepoint_journal_commits)
+{
+	db *c = open_conn();
+	cr_assert_eq(db_exec(c, "CREATE TABLE big(id INTEGER PRIMARY KEY, v TEXT)"), 0, "%s", db_errmsg(c));
+	cr_assert_eq(db_exec(c, "BEGIN IMMEDIATE; "
+				"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) "
+				"INSERT INTO big(id, v) SELECT i, hex(randomblob(40)) FROM n; COMMIT"),
+		     0, "%s", db_errmsg(c));
+	cr_assert_eq(db_exec(c, "BEGIN IMMEDIATE"), 0, "%s", db_errmsg(c));
+	cr_assert_eq(db_exec(c, "SAVEPOINT s1; UPDATE big SET v = v || 'x'; CREATE INDEX big_v ON big(v); "
+				"UPDATE big SET v = substr(v, 2); RELEASE s1"),
+		     0, "%s", db_errmsg(c));
+	cr_assert_eq(db_exec(c, "COMMIT"), 0, "%s", db_errmsg(c));
+	cr_assert_eq(db_query_int(c, "SELECT count(*) FROM big WHERE v LIKE '%x'", -1), 200000);
+	db_close(c);
+}
