@@ -268,6 +268,12 @@ static int create_indexes(db *d, const entity_def *e)
 		if (!rc)
 			rc = create_scope_indexes(d, e, *ix);
 	}
+	/* A rep's list with no filter (the customers page as it opens): its pool
+	 * branch was counted through (pool, owner) and read each pooled row for
+	 * deleted_at, 21-28 ms for 8k pooled customers.  deleted_at in the key
+	 * makes SQLite 3.40 see the partial index as covering: 0.8 ms. */
+	if (!rc && e->pool_field)
+		rc = create_scope_indexes(d, e, "updated_at,deleted_at");
 	if (!rc)
 		rc = create_index(d, e, "created", "created_at", false);
 	if (!rc && (e->flags & E_OWNED))
