@@ -718,6 +718,65 @@ static int lock_row(ent_op *op, const entity_def *e, int64_t id)
 	return rc < 0 ? op_db_fail(op, rc) : 0;
 }
 
+/* For the history of a system update: the version of record id, and the
+ * columns values sets (owner_id too when it is among them), as JSON; not the
+ * whole record with its reference labels, which a hook's update read twice
+ * for nothing.  Every column, whatever the caller may see: the history hides
+ * fields per reader (audit_list).  NULL with op->err (404 when gone). */
+static json_t *load_fields(ent_op *op, const entity_def *e, int64_t id, json_t *values)
+{
+	bool owner = (e->flags & E_OWNED) && json_object_get(values, "owner_id");
+	sqlb q = SQLB_INIT;
+	sqlb_add(&q, "SELECT t.version");
+	if (owner)
+		sqlb_add(&q, ", t.owner_id");
+	for (const field_def *f = e->fields; f->name; f++) {
+		if (!json_object_get(values, f->name))
+			continue;
+		sqlb_addf(&q, ", t.%s", f->name);
+		if (f->type == FT_MONEY)
+			sqlb_addf(&q, ", t.%s_currency", f->name);
+	}
+	sqlb_addf(&q, " FROM %s t WHERE t.id = ", e->name);
+	sqlb_int(&q, id);
+	sqlb_add(&q, " AND t.deleted_at IS NULL");
+	db_stmt *s = sqlb_prepare(op->db, &q);
+	sqlb_free(&q);
+	if (!s) {
+		op_db_fail(op, db_errcode(op->db));
+		return NULL;
+	}
+	json_t *rec = NULL;
+	int rc = db_step(s);
+	if (rc == DB_ROW) {
+		rec = json_object();
+		json_object_set_new(rec, "version", json_integer(db_col_int(s, 0)));
+		int col = 1;
+		if (owner) {
+			json_object_set_new(rec, "owner_id", db_col_is_null(s, col) ? json_null() : json_integer(db_col_int(s, col)));
+			col++;
+		}
+		for (const field_def *f = e->fields; f->name; f++)
+			if (json_object_get(values, f->name))
+				value_to_json(f, s, &col, rec);
+	}
+	db_done(s);
+	if (rc < 0)
+		op_db_fail(op, rc);
+	else if (!rec)
+		op_fail(op, 404, "not_found", "no such record");
+	return rec;
+}
+
+/* Whether values sets a searchable field (the search columns then change). */
+static bool sets_searchable(const entity_def *e, json_t *values)
+{
+	for (const field_def *f = e->fields; f->name; f++)
+		if ((f->flags & F_SEARCH) && json_object_get(values, f->name))
+			return true;
+	return false;
+}
+
 int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *values, const char *action)
 {
 	int nf = field_count(e);
@@ -733,7 +792,7 @@ int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *value
 	 * already serialises writers). */
 	if (db_kind(op->db) == DB_POSTGRES && lock_row(op, e, id))
 		goto fail;
-	old = record_load(op, e, id, false);
+	old = load_fields(op, e, id, values);
 	if (!old || parse_values(op, e, values, false, vals, &n, NULL))
 		goto fail;
 	json_t *ov = json_object_get(values, "owner_id");
@@ -741,9 +800,16 @@ int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *value
 	if (update_row(op, e, id, json_integer_value(json_object_get(old, "version")), vals, n,
 		       ov && (e->flags & E_OWNED) ? &owner : NULL))
 		goto fail;
-	now = record_load(op, e, id, false);
-	if (!now || search_reindex(op, e, id, now))
+	now = load_fields(op, e, id, values);
+	if (!now)
 		goto fail;
+	if (sets_searchable(e, values) && search_index_needed(op->db, e)) {
+		json_t *full = record_load(op, e, id, false);
+		int src = !full || search_reindex(op, e, id, full);
+		json_decref(full);
+		if (src)
+			goto fail;
+	}
 	json_t *changes = audit_diff(e, old, now, values);
 	rc = json_array_size(changes) ? audit_write(op, e, id, action, changes) : 0;
 	json_decref(changes);
@@ -760,4 +826,39 @@ out:
 	json_decref(old);
 	json_decref(now);
 	return rc;
+}
+
+int record_advance_field(ent_op *op, const entity_def *e, int64_t id, const char *field, const char *when)
+{
+	const field_def *f = entity_field(e, field);
+	if (!f || (f->type != FT_DATETIME && f->type != FT_DATE) || !when)
+		return op_fail(op, 500, "internal", "%s.%s cannot be moved forward", e->name, field);
+	/* one statement: on PostgreSQL two follow-ups at once cannot move it back
+	 * (the second UPDATE waits for the first row lock and tests again) */
+	char sql[256];
+	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ? WHERE id = ? AND deleted_at IS NULL AND (%s IS NULL OR %s < ?)",
+		 e->name, field, field, field);
+	db_stmt *s = db_prepare(op->db, sql);
+	if (!s)
+		return op_db_fail(op, db_errcode(op->db));
+	db_bind_str(s, 1, when);
+	db_bind_int(s, 2, id);
+	db_bind_str(s, 3, when);
+	int rc = db_step(s);
+	db_done(s);
+	if (rc != DB_DONE)
+		return op_db_fail(op, rc < 0 ? rc : DB_ERR);
+	if (db_changes(op->db) == 1)
+		return 0;
+	/* not moved: already later, or the record is gone */
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = ? AND deleted_at IS NULL", e->name);
+	s = db_prepare(op->db, sql);
+	if (!s)
+		return op_db_fail(op, db_errcode(op->db));
+	db_bind_int(s, 1, id);
+	rc = db_step(s);
+	db_done(s);
+	if (rc < 0)
+		return op_db_fail(op, rc);
+	return rc == DB_ROW ? 0 : op_fail(op, 404, "not_found", "no such record");
 }

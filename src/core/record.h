@@ -40,6 +40,12 @@ int record_list_each(ent_op *op, const entity_def *e, const query_arg *args, int
 /* For hooks and custom actions inside a transaction: set fields directly,
  * bypassing client rules (read-only fields), with history. */
 int record_set_fields(ent_op *op, const entity_def *e, int64_t id, json_t *values, const char *action);
+/* For hooks inside a transaction: moves the date-time field `field` of record
+ * id forward to `when` (its stored text), never back.  For a value derived
+ * from other records (a customer's last follow-up): no new version, no
+ * updated_at, no history entry (the record that moved it has its own).  0,
+ * moved or not; -1 with op->err (404 when the record is gone or deleted). */
+int record_advance_field(ent_op *op, const entity_def *e, int64_t id, const char *field, const char *when);
 /* A list without the caller's scope, for jobs and custom actions that must
  * see every row (same query language as record_list). */
 json_t *record_list_system(ent_op *op, const entity_def *e, const query_arg *args, int nargs);

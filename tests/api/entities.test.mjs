@@ -1070,29 +1070,38 @@ describe('engine behaviour', () => {
     assert.deepEqual(await snapshot(server, admin, 'activities'), before)
   })
 
-  it('activities: logging one moves the customer’s last_contacted_at and next_follow_up_at (history: follow_up)', async () => {
+  it('activities: logging one moves the customer’s last_contacted_at forward (no new version, updated_at or history); a planned next follow-up is an edit (history: follow_up)', async () => {
     const c = await createRecord(server, admin, 'customers', body('customers'))
     assert.equal(c.last_contacted_at, null)
     assert.equal(c.next_follow_up_at, null)
+    const created = await history(server, admin, 'customers', c.id)
+
+    // a follow-up that plans nothing: only the derived last_contacted_at moves
+    const a0 = await createRecord(server, admin, 'activities', { customer_id: c.id, subject: '第零次', occurred_at: '2026-01-20T09:00:00Z' })
+    let now = await getRecord(server, admin, 'customers', c.id)
+    assert.equal(now.last_contacted_at, '2026-01-20T09:00:00.000Z')
+    assert.deepEqual({ ...now, last_contacted_at: null }, c, 'version, updated_at, updated_by and every other field as they were')
+    assert.deepEqual(await history(server, admin, 'customers', c.id), created, 'no history entry on the customer')
+    const ah = await history(server, admin, 'activities', a0.id)
+    assert.deepEqual(ah.map((e) => e.action), ['create'], 'the activity has its own history')
+    assert.equal(ah[0].changes.find((x) => x.field === 'customer_id').new, c.id)
+
+    // one that plans the next follow-up: that is an edit of the customer's plan
     await createRecord(server, admin, 'activities', {
       customer_id: c.id,
       subject: '第一次',
       occurred_at: '2026-02-01T09:00:00Z',
       next_follow_up_at: '2026-02-10T09:00:00Z',
     })
-    let now = await getRecord(server, admin, 'customers', c.id)
+    now = await getRecord(server, admin, 'customers', c.id)
     assert.equal(now.last_contacted_at, '2026-02-01T09:00:00.000Z')
     assert.equal(now.next_follow_up_at, '2026-02-10T09:00:00.000Z')
     assert.equal(now.version, c.version + 1)
+    assert.ok(now.updated_at >= c.updated_at)
     let h = await history(server, admin, 'customers', c.id)
+    assert.equal(h.length, created.length + 1)
     assert.equal(h[0].action, 'follow_up')
-    assert.deepEqual(
-      h[0].changes.sort((a, b) => a.field.localeCompare(b.field)),
-      [
-        { field: 'last_contacted_at', old: null, new: '2026-02-01T09:00:00.000Z' },
-        { field: 'next_follow_up_at', old: null, new: '2026-02-10T09:00:00.000Z' },
-      ],
-    )
+    assert.deepEqual(h[0].changes, [{ field: 'next_follow_up_at', old: null, new: '2026-02-10T09:00:00.000Z' }])
 
     // an older activity, logged late, does not move last_contacted_at back
     await createRecord(server, admin, 'activities', { customer_id: c.id, subject: '补录', occurred_at: '2026-01-15T09:00:00Z' })
@@ -1107,20 +1116,44 @@ describe('engine behaviour', () => {
       occurred_at: '2026-03-01T09:00:00Z',
       next_follow_up_at: '2026-03-20T01:00:00Z',
     })
+    const before = now
     now = await getRecord(server, admin, 'customers', c.id)
     assert.equal(now.last_contacted_at, '2026-03-01T09:00:00.000Z')
     assert.equal(now.next_follow_up_at, '2026-03-20T01:00:00.000Z')
+    assert.equal(now.version, before.version + 1)
     h = await history(server, admin, 'customers', c.id)
     assert.equal(h[0].action, 'follow_up')
-    assert.deepEqual(h[0].changes.find((x) => x.field === 'last_contacted_at'), {
-      field: 'last_contacted_at',
-      old: '2026-02-01T09:00:00.000Z',
-      new: '2026-03-01T09:00:00.000Z',
-    })
+    assert.deepEqual(h[0].changes, [{ field: 'next_follow_up_at', old: '2026-02-10T09:00:00.000Z', new: '2026-03-20T01:00:00.000Z' }])
+    assert.ok(h.every((e) => e.changes.every((x) => x.field !== 'last_contacted_at')), 'last_contacted_at is never in the history')
+
+    // a later one without a plan: last_contacted_at moves, nothing else
+    await createRecord(server, admin, 'activities', { customer_id: c.id, subject: '第三次', occurred_at: '2026-03-05T09:00:00Z' })
+    const later = await getRecord(server, admin, 'customers', c.id)
+    assert.deepEqual(later, { ...now, last_contacted_at: '2026-03-05T09:00:00.000Z' })
+    assert.equal((await history(server, admin, 'customers', c.id)).length, h.length)
+    now = later
+
     // a refused activity moves nothing
     const bad = await api(server, 'POST', '/api/activities', { session: admin, body: { customer_id: c.id, subject: '', occurred_at: '2027-01-01T00:00:00Z' } })
     assertFieldError(bad, 'subject', 'required', 'empty subject')
     assert.deepEqual(await getRecord(server, admin, 'customers', c.id), now)
+  })
+
+  it('activities: a follow-up on a customer in the recycle bin is refused and moves nothing', async () => {
+    const c = await createRecord(server, admin, 'customers', body('customers'))
+    const del = await api(server, 'DELETE', `/api/customers/${c.id}`, { session: admin })
+    assert.equal(del.status, 204)
+    const before = await snapshot(server, admin, 'activities')
+    assertFieldError(
+      await api(server, 'POST', '/api/activities', { session: admin, body: { customer_id: c.id, subject: '回收站', occurred_at: '2027-01-01T00:00:00Z' } }),
+      'customer_id',
+      'not_found',
+      'a deleted customer',
+    )
+    assert.deepEqual(await snapshot(server, admin, 'activities'), before)
+    const restored = await api(server, 'POST', `/api/customers/${c.id}/restore`, { session: admin })
+    assert.equal(restored.status, 200)
+    assert.equal(restored.json.last_contacted_at, null)
   })
 
   it('departments: a parent that would make a cycle is 422 cycle, and nothing changes', async () => {

@@ -2,14 +2,13 @@
  * activities.c - 跟进记录: calls, visits, meetings, emails, notes and tasks,
  * attached to a customer, contact, lead or opportunity.  Hooks: the customer
  * is found from the contact or opportunity when not given; logging one moves
- * the customer's last contacted and next follow-up times.
+ * the customer's last contacted time forward (not its updated_at) and sets
+ * its next follow-up when the activity plans one.
  */
 #include "sales.h"
 #include "../../core/record.h"
 #include "../../util/clock.h"
 
-#include <stdio.h>
-#include <string.h>
 
 static const enum_option types[] = {
 	{ "call", { "电话", "Call" } },
@@ -69,46 +68,25 @@ static int before_create(hook_ctx *h, json_t *rec)
 	return 0;
 }
 
-/* The customer's last contacted time (NULL when never), or -1 with op->err
- * set when the customer is gone.  Only this column: the whole record (with
- * its JSON) was read here and twice more by record_set_fields. */
-static int last_contacted(ent_op *op, int64_t customer, char *out, size_t n)
-{
-	out[0] = '\0';
-	db_stmt *s = db_prepare(op->db, "SELECT last_contacted_at FROM customers WHERE id = ? AND deleted_at IS NULL");
-	if (!s)
-		return op_db_fail(op, db_errcode(op->db));
-	db_bind_int(s, 1, customer);
-	int rc = db_step(s);
-	if (rc == DB_ROW && !db_col_is_null(s, 0))
-		snprintf(out, n, "%s", db_col_text(s, 0));
-	db_done(s);
-	if (rc < 0)
-		return op_db_fail(op, rc);
-	if (rc != DB_ROW)
-		return op_fail(op, 404, "not_found", "no such record");
-	return 0;
-}
-
-/* The customer was last contacted at the latest activity; its next follow-up
- * is the one this activity plans, when it plans one. */
+/* The customer was last contacted at the latest activity (moved forward
+ * only, a derived value: no new version, updated_at or history entry on the
+ * customer; the activity is on its timeline with its own history); its next
+ * follow-up is the one this activity plans, when it plans one (an edit of the
+ * customer's plan: new version, history "follow_up"). */
 static int after_create(hook_ctx *h, json_t *rec)
 {
 	json_t *cust = json_object_get(rec, "customer_id");
 	if (!json_is_integer(cust))
 		return 0;
-	char last[64];
-	if (last_contacted(h->op, json_integer_value(cust), last, sizeof(last)))
-		return -1;
-	json_t *set = json_object();
+	int64_t id = json_integer_value(cust);
 	const char *when = json_string_value(json_object_get(rec, "occurred_at"));
-	if (when && (!last[0] || strcmp(when, last) > 0))
-		json_object_set_new(set, "last_contacted_at", json_string(when));
+	if (when && record_advance_field(h->op, &customers_entity, id, "last_contacted_at", when))
+		return -1;
 	json_t *next = json_object_get(rec, "next_follow_up_at");
-	if (json_is_string(next))
-		json_object_set(set, "next_follow_up_at", next);
-	int rc = json_object_size(set)
-		? record_set_fields(h->op, &customers_entity, json_integer_value(cust), set, "follow_up") : 0;
+	if (!json_is_string(next))
+		return 0;
+	json_t *set = json_pack("{s:O}", "next_follow_up_at", next);
+	int rc = record_set_fields(h->op, &customers_entity, id, set, "follow_up");
 	json_decref(set);
 	return rc;
 }
