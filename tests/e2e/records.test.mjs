@@ -108,8 +108,9 @@ test('add a contact from the customer page (with the 422 for a bad email first)'
   assert.equal(contacts.data[0].email, 'li.test@example.com')
 })
 
-test('log a follow-up from the timeline: it appears, and "last contacted" moves', { timeout: 30_000 }, async () => {
+test('log a follow-up from the timeline: it appears, and "last contacted" moves (not the customer\'s version or history)', { timeout: 30_000 }, async () => {
   const { page, api } = session
+  const before = await api.get(`/customers/${customerId}`)
   await page.goto(`/customers/${customerId}`)
   const lastContacted = page.locator(byTestId('field-last_contacted_at'))
   await lastContacted.waitFor()
@@ -136,9 +137,15 @@ test('log a follow-up from the timeline: it appears, and "last contacted" moves'
   assert.equal(activities.data[0].type, 'visit')
   assert.equal(activities.data[0].customer_id, customerId)
 
-  // The history tab shows the follow-up's change with the field's label.
+  // Moving "last contacted" is not an edit of the customer (the follow-up is on the timeline
+  // with its own history): same version and updated_at, and the history tab shows the
+  // customer's own entries only.
+  assert.equal(customer.version, before.version)
+  assert.equal(customer.updated_at, before.updated_at)
+  const entries = (await api.get(`/customers/${customerId}/history`)).data
   await page.locator(`${byTestId('detail-tabs')} .el-tabs__item`, { hasText: '变更历史' }).click()
-  await page.locator(`${byTestId('history-change')}[data-field="last_contacted_at"]`).first().waitFor()
+  await eventually(async () => (await page.locator(byTestId('history-entry')).count()) === entries.length, { message: 'history entries shown' })
+  assert.equal(await page.locator(`${byTestId('history-change')}[data-field="last_contacted_at"]`).count(), 0)
 })
 
 test('edit sends only the changed fields with the version; a stale edit offers to reload', { timeout: 30_000 }, async () => {
