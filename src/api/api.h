@@ -39,6 +39,9 @@ enum api_route_flags {
 	ROUTE_PUBLIC = 1,   /* no login needed */
 	ROUTE_SLOW = 2,     /* runs on a worker thread (password hashing) */
 	ROUTE_UPLOAD = 4,   /* raw body streamed to a temporary file: c->upload, never in memory */
+	ROUTE_BATCH = 8,    /* SQLite: run in the write batch, one COMMIT for many (http/write_batch.h);
+			     * only for handlers whose every effect is in the database (no mail sent,
+			     * no file written, nothing another thread acts on before the COMMIT) */
 };
 
 /* The body of a ROUTE_UPLOAD request.  The file is removed when the request

@@ -58,12 +58,12 @@ const api_route api_routes[] = {
 
 	/* the generic record routes, for every declared entity */
 	{ API_GET, "/api/:entity", api_list, 0 },
-	{ API_POST, "/api/:entity", api_create, 0 },
+	{ API_POST, "/api/:entity", api_create, ROUTE_BATCH },
 	{ API_GET, "/api/:entity/aggregate", api_aggregate, 0 },
 	{ API_GET, "/api/:entity/:id", api_get, 0 },
-	{ API_PATCH, "/api/:entity/:id", api_patch, 0 },
-	{ API_DELETE, "/api/:entity/:id", api_delete, 0 },
-	{ API_POST, "/api/:entity/:id/restore", api_restore, 0 },
+	{ API_PATCH, "/api/:entity/:id", api_patch, ROUTE_BATCH },
+	{ API_DELETE, "/api/:entity/:id", api_delete, ROUTE_BATCH },
+	{ API_POST, "/api/:entity/:id/restore", api_restore, ROUTE_BATCH },
 	{ API_GET, "/api/:entity/:id/history", api_history, 0 },
 	{ API_GET, "/api/:entity/:id/:relation", api_related, 0 },
 	{ API_GET, "/api/:entity/:id/shares", api_shares_list, 0 },

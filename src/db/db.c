@@ -232,6 +232,35 @@ int db_rollback(db *d)
 	return rc;
 }
 
+int db_batch_begin(db *d)
+{
+	return d->ops->batch_begin ? d->ops->batch_begin(d) : DB_ERR;
+}
+
+int db_batch_mark(db *d)
+{
+	return d->ops->batch_mark ? d->ops->batch_mark(d) : DB_ERR;
+}
+
+int db_batch_unmark(db *d, bool keep)
+{
+	int rc = d->ops->batch_unmark ? d->ops->batch_unmark(d, keep) : DB_ERR;
+	auth_settle();
+	return rc;
+}
+
+bool db_batch_alive(db *d)
+{
+	return d->ops->batch_alive && d->ops->batch_alive(d);
+}
+
+int db_batch_end(db *d, bool commit)
+{
+	int rc = d->ops->batch_end ? d->ops->batch_end(d, commit) : DB_ERR;
+	auth_settle(); /* after the COMMIT: caches of what the batch wrote reload */
+	return rc;
+}
+
 int db_errcode(db *d)
 {
 	return d->ops->errcode(d);

@@ -81,6 +81,32 @@ int db_begin(db *d);   /* immediate: takes the write lock at once */
 int db_commit(db *d);
 int db_rollback(db *d);
 
+/*
+ * Group commit (SQLite only; the server's write batcher, http/write_batch.c):
+ * many requests' transactions in one, made durable by one COMMIT.
+ *   db_batch_begin     BEGIN IMMEDIATE (waits for the writer lock like db_begin);
+ *                      DB_ERR on PostgreSQL or inside a transaction.
+ *   db_batch_mark      before one request: SAVEPOINT rapport_req.
+ *   db_batch_unmark    after it: keep its changes (RELEASE) or undo them (ROLLBACK
+ *                      TO); a db_begin it left open is undone.
+ *   db_batch_alive     false once an error made SQLite roll the whole
+ *                      transaction back (disk full, I/O): from then on every
+ *                      statement fails with DB_ERR_BUSY until db_batch_end.
+ *   db_batch_end       COMMIT (commit true) or ROLLBACK; a failed COMMIT is
+ *                      rolled back.  The batch is over either way.
+ * While a batch is open, db_begin / db_commit / db_rollback on that
+ * connection (and BEGIN / COMMIT / ROLLBACK run alone through db_exec) become
+ * SAVEPOINT rapport_tx / RELEASE / ROLLBACK TO: a request's "commit" is only
+ * made durable by db_batch_end, which its caller must wait for before
+ * answering.  db_auth_generation moves again after that COMMIT (the
+ * connection stays in a transaction until then).
+ */
+int db_batch_begin(db *d);
+int db_batch_mark(db *d);
+int db_batch_unmark(db *d, bool keep);
+bool db_batch_alive(db *d);
+int db_batch_end(db *d, bool commit);
+
 /* Does table have the column? (for the schema derived from declarations) */
 bool db_has_column(db *d, const char *table, const char *col);
 /* A FROM item yielding the elements of the JSON array expr as text in a

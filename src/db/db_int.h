@@ -37,6 +37,12 @@ typedef struct db_ops {
 	int64_t (*changes)(db *d);
 	bool (*has_column)(db *d, const char *table, const char *col);
 	bool (*in_transaction)(db *d);  /* a transaction is open (db.c: auth generation) */
+	/* group commit (db.h db_batch_*); NULL: the backend has none */
+	int (*batch_begin)(db *d);
+	int (*batch_mark)(db *d);
+	int (*batch_unmark)(db *d, bool keep);
+	bool (*batch_alive)(db *d);
+	int (*batch_end)(db *d, bool commit);
 } db_ops;
 
 struct db {

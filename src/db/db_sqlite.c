@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define STMT_CACHE 256 /* power of two */
@@ -47,6 +48,8 @@ struct sq_db {
 	bool checkpoint_due;     /* a commit filled the WAL: checkpoint once the locks are given back */
 	int wal_pages;           /* the WAL's size at the last commit, in pages */
 	long busy_limit_ms;      /* a shorter busy wait than WRITER_WAIT_S (0: none) */
+	bool batch;              /* a group commit is open (db_batch_begin): see below */
+	bool batch_tx;           /* ... and a caller's db_begin is open in it (SAVEPOINT rapport_tx) */
 	int errcode;
 	char errmsg[256];
 };
@@ -274,6 +277,19 @@ static int writer_busy_error(sq_db *d)
 {
 	d->errcode = DB_ERR_BUSY;
 	snprintf(d->errmsg, sizeof(d->errmsg), "database is locked (another writer of this server)");
+	return DB_ERR_BUSY;
+}
+
+/* a group commit (below) whose transaction SQLite rolled back */
+static bool batch_lost(sq_db *d)
+{
+	return sqlite3_get_autocommit(d->h);
+}
+
+static int batch_lost_error(sq_db *d)
+{
+	d->errcode = DB_ERR_BUSY;
+	snprintf(d->errmsg, sizeof(d->errmsg), "the group commit's transaction was rolled back");
 	return DB_ERR_BUSY;
 }
 
@@ -523,6 +539,8 @@ static int sq_bind_null(db_stmt *s, int idx)
 static int sq_step(db_stmt *s)
 {
 	sq_db *d = ST(s)->owner;
+	if (d->batch && batch_lost(d))
+		return batch_lost_error(d);
 	/* an autocommit write takes the writer lock for its statement */
 	if (d->writer && !d->holding && !sqlite3_stmt_busy(ST(s)->st) && !sqlite3_stmt_readonly(ST(s)->st) &&
 	    sqlite3_get_autocommit(d->h)) {
@@ -574,9 +592,8 @@ static size_t sq_col_len(db_stmt *s, int col)
 	return (size_t)sqlite3_column_bytes(ST(s)->st, col);
 }
 
-static int sq_exec(db *dd, const char *sql)
+static int exec_raw(sq_db *d, const char *sql)
 {
-	sq_db *d = SQ(dd);
 	char *err = NULL;
 	/* statements run outside a transaction may write: take the writer lock
 	 * (PRAGMAs, run when a connection opens, do not need it) */
@@ -599,12 +616,94 @@ static int sq_exec(db *dd, const char *sql)
 	return DB_OK;
 }
 
+/*
+ * Group commit (db.h db_batch_begin): one BEGIN IMMEDIATE for many requests,
+ * each inside SAVEPOINT rapport_req.  While the batch is open a caller's
+ * db_begin/db_commit/db_rollback (and BEGIN/COMMIT/ROLLBACK run through
+ * db_exec, as op.c does) become SAVEPOINT rapport_tx / RELEASE / ROLLBACK
+ * TO on the batch's transaction, so the caller's code is unchanged and its
+ * "commit" is made durable by the batch's one COMMIT.  An error after which
+ * SQLite rolled the whole transaction back (disk full, I/O, out of memory)
+ * leaves the connection in autocommit mode: from then on every statement
+ * fails (batch_lost), so that nothing of a request runs outside the batch,
+ * until db_batch_end.
+ */
+enum { TX_NONE, TX_BEGIN, TX_COMMIT, TX_ROLLBACK };
+
+static bool word_is(const char *sql, const char *w)
+{
+	size_t n = strlen(w);
+	if (strncasecmp(sql, w, n))
+		return false;
+	sql += n;
+	while (*sql == ' ' || *sql == ';' || *sql == '\n' || *sql == '\t')
+		sql++;
+	return !*sql;
+}
+
+/* a statement that opens or ends the transaction itself (nothing else in the text) */
+static int tx_word(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+		sql++;
+	if (word_is(sql, "BEGIN") || word_is(sql, "BEGIN IMMEDIATE") || word_is(sql, "BEGIN DEFERRED") ||
+	    word_is(sql, "BEGIN EXCLUSIVE") || word_is(sql, "BEGIN TRANSACTION"))
+		return TX_BEGIN;
+	if (word_is(sql, "COMMIT") || word_is(sql, "END") || word_is(sql, "COMMIT TRANSACTION"))
+		return TX_COMMIT;
+	if (word_is(sql, "ROLLBACK") || word_is(sql, "ROLLBACK TRANSACTION"))
+		return TX_ROLLBACK;
+	return TX_NONE;
+}
+
+static int batch_begin_tx(sq_db *d)
+{
+	if (batch_lost(d))
+		return batch_lost_error(d);
+	if (d->batch_tx) {
+		d->errcode = DB_ERR;
+		snprintf(d->errmsg, sizeof(d->errmsg), "cannot start a transaction within a transaction");
+		return DB_ERR;
+	}
+	int rc = exec_raw(d, "SAVEPOINT rapport_tx");
+	if (!rc)
+		d->batch_tx = true;
+	return rc;
+}
+
+static int batch_commit_tx(sq_db *d)
+{
+	if (batch_lost(d))
+		return batch_lost_error(d);
+	if (!d->batch_tx) {
+		d->errcode = DB_ERR;
+		snprintf(d->errmsg, sizeof(d->errmsg), "cannot commit - no transaction is active");
+		return DB_ERR;
+	}
+	int rc = exec_raw(d, "RELEASE rapport_tx");
+	if (!rc)
+		d->batch_tx = false; /* else still open: the caller's rollback undoes it */
+	return rc;
+}
+
+static int batch_rollback_tx(sq_db *d)
+{
+	if (!d->batch_tx)
+		return DB_OK; /* as ROLLBACK outside a transaction */
+	d->batch_tx = false;
+	if (batch_lost(d))
+		return DB_OK; /* already undone, with everything else */
+	return exec_raw(d, "ROLLBACK TO rapport_tx; RELEASE rapport_tx");
+}
+
 static int sq_begin(db *dd)
 {
 	sq_db *d = SQ(dd);
+	if (d->batch)
+		return batch_begin_tx(d);
 	if (writer_acquire(d))
 		return writer_busy_error(d);
-	int rc = sq_exec(dd, "BEGIN IMMEDIATE");
+	int rc = exec_raw(d, "BEGIN IMMEDIATE");
 	if (rc)
 		writer_release_if_done(d);
 	return rc;
@@ -614,16 +713,100 @@ static int sq_begin(db *dd)
  * failed leaves it open, and the caller's rollback ends it. */
 static int sq_commit(db *dd)
 {
-	return sq_exec(dd, "COMMIT"); /* gives the writer lock back when it ends the transaction */
+	sq_db *d = SQ(dd);
+	if (d->batch)
+		return batch_commit_tx(d);
+	return exec_raw(d, "COMMIT"); /* gives the writer lock back when it ends the transaction */
 }
 
 static int sq_rollback(db *dd)
 {
 	sq_db *d = SQ(dd);
-	int rc = sqlite3_get_autocommit(d->h) ? DB_OK : sq_exec(dd, "ROLLBACK");
+	if (d->batch)
+		return batch_rollback_tx(d);
+	int rc = sqlite3_get_autocommit(d->h) ? DB_OK : exec_raw(d, "ROLLBACK");
 	if (sqlite3_get_autocommit(d->h))
 		writer_release(d);
 	checkpoint_if_due(d);
+	return rc;
+}
+
+static int sq_exec(db *dd, const char *sql)
+{
+	sq_db *d = SQ(dd);
+	if (d->batch) {
+		switch (tx_word(sql)) {
+		case TX_BEGIN: return batch_begin_tx(d);
+		case TX_COMMIT: return batch_commit_tx(d);
+		case TX_ROLLBACK: return batch_rollback_tx(d);
+		default:
+			if (batch_lost(d))
+				return batch_lost_error(d);
+		}
+	}
+	return exec_raw(d, sql);
+}
+
+/* db_batch_*: the group commit's own steps */
+static int sq_batch_begin(db *dd)
+{
+	sq_db *d = SQ(dd);
+	if (d->batch || !sqlite3_get_autocommit(d->h)) {
+		d->errcode = DB_ERR;
+		snprintf(d->errmsg, sizeof(d->errmsg), "a transaction is already open");
+		return DB_ERR;
+	}
+	if (writer_acquire(d))
+		return writer_busy_error(d);
+	int rc = exec_raw(d, "BEGIN IMMEDIATE");
+	if (rc) {
+		writer_release_if_done(d);
+		return rc;
+	}
+	d->batch = true;
+	d->batch_tx = false;
+	return DB_OK;
+}
+
+static int sq_batch_mark(db *dd)
+{
+	sq_db *d = SQ(dd);
+	if (!d->batch || batch_lost(d))
+		return batch_lost_error(d);
+	d->batch_tx = false;
+	return exec_raw(d, "SAVEPOINT rapport_req");
+}
+
+static int sq_batch_unmark(db *dd, bool keep)
+{
+	sq_db *d = SQ(dd);
+	if (!d->batch || batch_lost(d))
+		return batch_lost_error(d);
+	if (d->batch_tx)
+		keep = false; /* the caller left its transaction open: undone, like a ROLLBACK at its end */
+	d->batch_tx = false;
+	int rc = exec_raw(d, keep ? "RELEASE rapport_req" : "ROLLBACK TO rapport_req; RELEASE rapport_req");
+	if (rc && keep) /* not released: take it back out, the request failed */
+		exec_raw(d, "ROLLBACK TO rapport_req; RELEASE rapport_req");
+	return rc;
+}
+
+static bool sq_batch_alive(db *dd)
+{
+	sq_db *d = SQ(dd);
+	return d->batch && !batch_lost(d);
+}
+
+/* commit: COMMIT, else (or when COMMIT fails) ROLLBACK; the batch is over either way */
+static int sq_batch_end(db *dd, bool commit)
+{
+	sq_db *d = SQ(dd);
+	bool lost = !d->batch || batch_lost(d);
+	d->batch = false;
+	d->batch_tx = false;
+	int rc = lost ? batch_lost_error(d) : commit ? exec_raw(d, "COMMIT") : DB_OK;
+	if (lost || rc || !commit)
+		sq_rollback(dd);
 	return rc;
 }
 
@@ -687,4 +870,9 @@ static const db_ops sqlite_ops = {
 	.changes = sq_changes,
 	.has_column = sq_has_column,
 	.in_transaction = sq_in_transaction,
+	.batch_begin = sq_batch_begin,
+	.batch_mark = sq_batch_mark,
+	.batch_unmark = sq_batch_unmark,
+	.batch_alive = sq_batch_alive,
+	.batch_end = sq_batch_end,
 };

@@ -12,6 +12,7 @@
 static long queue_budget_ms = 3000;
 static int max_connections = 1024;
 static int slow_queue_max = 64;
+static int write_queue_max = 1024;
 
 static atomic_int open_connections;
 static atomic_long shed_count;
@@ -36,11 +37,17 @@ void overload_configure(void)
 	queue_budget_ms = env_long("RAPPORT_QUEUE_MS", 3000, 1, 600000);
 	max_connections = (int)env_long("RAPPORT_MAX_CONNECTIONS", 1024, 1, 1000000);
 	slow_queue_max = (int)env_long("RAPPORT_SLOW_QUEUE_MAX", 64, 1, 100000);
+	write_queue_max = (int)env_long("RAPPORT_WRITE_QUEUE_MAX", 1024, 1, 1000000);
 }
 
 int overload_slow_queue_max(void)
 {
 	return slow_queue_max;
+}
+
+int overload_write_queue_max(void)
+{
+	return write_queue_max;
 }
 
 void overload_conn_open(void)

@@ -19,6 +19,7 @@
  *                                  proxy's timeout is usually 30-60 s)
  *   RAPPORT_MAX_CONNECTIONS=1024   open connections past which requests are refused
  *   RAPPORT_SLOW_QUEUE_MAX=64      password-hashing requests waiting for a worker
+ *   RAPPORT_WRITE_QUEUE_MAX=1024   writes waiting for the group commit (write_batch.h)
  */
 #ifndef RAPPORT_OVERLOAD_H
 #define RAPPORT_OVERLOAD_H
@@ -27,6 +28,7 @@
 
 void overload_configure(void);
 int overload_slow_queue_max(void);
+int overload_write_queue_max(void);
 
 /* A connection opened / closed (libmicrohttpd's connection notifications). */
 void overload_conn_open(void);

@@ -9,6 +9,7 @@
 #include "router.h"
 #include "slow_queue.h"
 #include "static.h"
+#include "write_batch.h"
 #include "../api/api.h"
 #include "../db/db.h"
 #include "../util/clock.h"
@@ -54,7 +55,7 @@ typedef struct http_request {
 	api_ctx c;
 	buf body;
 	bool too_large;
-	bool suspended;       /* waiting in the slow queue */
+	bool suspended;       /* waiting in the slow queue or the write batch */
 	bool upload;          /* the route streams its body to a temporary file */
 	bool io_error;        /* that file could not be written */
 	size_t limit;         /* the route's body limit */
@@ -64,6 +65,7 @@ typedef struct http_request {
 	const api_route *route;
 	struct MHD_Connection *conn;
 	bool shed;            /* refused by it: 503 and close */
+	wb_item batch;        /* its place in the write batch's queue */
 	int64_t start_us;
 	char address[64];
 } http_request;
@@ -228,6 +230,28 @@ static void run_slow(void *arg)
 	MHD_resume_connection(r->conn);
 }
 
+/* The write batch's view of a request (write_batch.h). */
+static bool batch_run(wb_item *it)
+{
+	http_request *r = it->arg;
+	api_run(&r->c, r->route);
+	return r->c.status < 400;
+}
+
+static void batch_fail(wb_item *it)
+{
+	http_request *r = it->arg;
+	api_error(&r->c, 503, "unavailable", "the change could not be saved; try again");
+}
+
+static void batch_finish(wb_item *it)
+{
+	http_request *r = it->arg;
+	MHD_resume_connection(r->conn);
+}
+
+static const wb_ops batch_ops = { batch_run, batch_fail, batch_finish };
+
 static enum MHD_Result handle_api(http_request *r, const char *url, const char *method)
 {
 	api_ctx *c = &r->c;
@@ -261,6 +285,21 @@ static enum MHD_Result handle_api(http_request *r, const char *url, const char *
 		r->suspended = true;
 		MHD_suspend_connection(r->conn);
 		slow_queue_submit(run_slow, r);
+		return MHD_YES;
+	}
+	if ((route->flags & ROUTE_BATCH) && write_batch_enabled()) {
+		r->route = route;
+		r->batch.ops = &batch_ops;
+		r->batch.arg = r;
+		r->suspended = true;
+		MHD_suspend_connection(r->conn);
+		if (!write_batch_submit(&r->batch)) {
+			/* nothing ran: answered at once, like a full slow queue */
+			overload_note_shed("the write queue is full");
+			r->shed = true;
+			api_error(c, 503, "unavailable", "the server is overloaded; try again shortly");
+			MHD_resume_connection(r->conn);
+		}
 		return MHD_YES;
 	}
 	api_run(c, route);
@@ -503,6 +542,10 @@ http_server *http_server_start(const char *host, uint16_t port)
 	sweep_stale_uploads();
 	if (slow_queue_start(2))
 		return NULL;
+	if (write_batch_start(db_configured_postgres())) {
+		slow_queue_stop();
+		return NULL;
+	}
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC |
 			MHD_ALLOW_SUSPEND_RESUME,
@@ -517,6 +560,7 @@ http_server *http_server_start(const char *host, uint16_t port)
 		MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen on %s:%u", host, port);
+		write_batch_stop();
 		slow_queue_stop();
 		return NULL;
 	}
@@ -540,6 +584,7 @@ void http_server_stop(http_server *s)
 	/* let requests in flight finish: 10 s at most */
 	for (int i = 0; i < 1000 && atomic_load(&in_flight) > 0; i++)
 		usleep(10 * 1000);
+	write_batch_stop();
 	slow_queue_stop();
 	MHD_stop_daemon(s->d);
 	free(s);
