@@ -517,6 +517,26 @@ static void owner_condition(ent_op *op, const entity_def *e, const char *t, enum
 	sqlb_add(q, ")");
 }
 
+/* A superset of the ids of e's rows the caller may read, for a narrow scope
+ * (a rep's own, shared and pooled customers): owned_set, read from the
+ * owner, share and pool indexes alone.  Deleted rows and rows of a shared
+ * record already owned come in too; the query that uses the set still
+ * applies the scope and the filter. */
+int acl_visible_ids(ent_op *op, const entity_def *e, sqlb *q)
+{
+	const auth_session *who = op->who;
+	if (!who || !who->acl || who->acl->admin || e->scope_via || !(e->flags & E_OWNED))
+		return 0;
+	enum acl_scope sc = acl_action_scope(who, e, ACL_READ);
+	if (sc == SCOPE_NONE || sc == SCOPE_ALL)
+		return 0;
+	const char *owners = sc == SCOPE_OWN ? NULL : acl_owner_ids(op, sc);
+	if (owners && json_count(owners) > NARROW_SCOPE_OWNERS)
+		return 0;
+	owned_set(op, e, owners, false, q);
+	return 1;
+}
+
 /* Over this many pool departments, the pool is one branch of "IN (...)"
  * instead of one per department. */
 #define POOL_BRANCHES 8

@@ -57,6 +57,12 @@ int acl_scope(ent_op *op, const entity_def *e, const char *alias, sqlb *q, int a
 #define ACL_MAX_BRANCHES 10
 #define ACL_BRANCH_WIDE 1
 int acl_scope_branches(ent_op *op, const entity_def *e, const char *alias, sqlb out[ACL_MAX_BRANCHES], int flags);
+/* Appends "SELECT id ..." giving a superset of the ids of e's rows that
+ * op->who may read, gathered from the owner, share and pool indexes without
+ * reading a row (deleted rows included: the caller still applies the scope
+ * and its own conditions); 0, appending nothing, unless the read scope is
+ * narrow (a few owners, not through a parent, not everything). */
+int acl_visible_ids(ent_op *op, const entity_def *e, sqlb *q);
 bool acl_field_hidden(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_field_readonly(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_is_admin(const auth_session *who);

@@ -283,10 +283,102 @@ static bool fts_is_broad(db *d, const entity_def *e, const char *expr)
 	return broad;
 }
 
+/* At most this many matches are read into memory to be narrowed to the
+ * caller's scope; a word matching more (q=公司: 900k customers) keeps the
+ * subquery that the scope's branches probe. */
+#define FTS_NARROW_MAX 50000
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* A search in a narrow scope (SQLite): the matches' ids read once from the
+ * search index, kept when among the ids the caller may see (vis:
+ * acl_visible_ids, from the owner, share and pool indexes), and the
+ * condition becomes "t.id IN (those)".  Before, each branch of the page and
+ * of the total rebuilt the search's row set (7.7k ids for q=华夏, ~2.5 ms
+ * each, seven times a request) and probed it from 10k scope entries.  The
+ * set kept is a superset of the visible matches (deleted rows, shares
+ * already owned): the list still applies the scope and every other
+ * condition to it.  False (nothing added) when the search matches more than
+ * FTS_NARROW_MAX rows or on a database error (the caller falls back). */
+static bool fts_narrowed(ent_op *op, const entity_def *e, const char *expr, const sqlb *vis, sqlb *w)
+{
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT rowid FROM %s_fts WHERE %s_fts MATCH ? LIMIT %d", e->name, e->name,
+		 FTS_NARROW_MAX + 1);
+	db_stmt *s = db_prepare(op->db, sql);
+	if (!s)
+		return false;
+	db_bind_str(s, 1, expr);
+	size_t n = 0, cap = 1024;
+	int64_t *ids = xmalloc(cap * sizeof(*ids));
+	bool sorted = true;
+	int rc;
+	while ((rc = db_step(s)) == DB_ROW && n <= FTS_NARROW_MAX) {
+		if (n == cap)
+			ids = xrealloc(ids, (cap *= 2) * sizeof(*ids));
+		ids[n] = db_col_int(s, 0);
+		sorted &= !n || ids[n - 1] < ids[n];
+		n++;
+	}
+	db_done(s);
+	if ((rc != DB_DONE && rc != DB_ROW) || n > FTS_NARROW_MAX) {
+		free(ids);
+		return false;
+	}
+	if (!sorted)
+		qsort(ids, n, sizeof(*ids), cmp_id);
+	/* which of them the caller may see: a binary search for each visible id */
+	unsigned char *keep = xcalloc(n ? n : 1, 1);
+	s = sqlb_prepare(op->db, vis);
+	if (!s) {
+		free(ids);
+		free(keep);
+		return false;
+	}
+	while ((rc = db_step(s)) == DB_ROW) {
+		int64_t id = db_col_int(s, 0);
+		size_t lo = 0, hi = n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (ids[mid] < id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n && ids[lo] == id)
+			keep[lo] = 1;
+	}
+	db_done(s);
+	if (rc != DB_DONE) {
+		free(ids);
+		free(keep);
+		return false;
+	}
+	buf list = BUF_INIT;
+	buf_addc(&list, '[');
+	for (size_t i = 0; i < n; i++)
+		if (keep[i])
+			buf_addf(&list, "%s%lld", list.len > 1 ? "," : "", (long long)ids[i]);
+	buf_addc(&list, ']');
+	char from[96];
+	sqlb_addf(w, " AND t.id IN (SELECT CAST(value AS BIGINT) FROM %s)", db_sql_json_values(op->db, "?", from, sizeof(from)));
+	sqlb_param(w, (sql_param){ .t = P_TEXT, .s = xstrdup(buf_str(&list)) });
+	buf_free(&list);
+	free(ids);
+	free(keep);
+	return true;
+}
+
 /* SQLite: the FTS5 index, restricted to the visible columns when some are hidden.
- * *broad (when given) tells whether it matches many rows. */
-static bool fts_condition(const auth_session *who, const entity_def *e, bool hidden, const char *text, sqlb *w,
-			  db *d, bool *broad)
+ * *broad (when given) tells whether it matches many rows.  With op (a list
+ * the caller's scope will be applied to), a narrow scope gets the matches
+ * it may see as a set of ids (fts_narrowed; *narrowed set). */
+static bool fts_condition(ent_op *op, const auth_session *who, const entity_def *e, bool hidden, const char *text,
+			  sqlb *w, db *d, bool *broad, bool *narrowed)
 {
 	buf expr = BUF_INIT;
 	if (hidden) {
@@ -301,11 +393,17 @@ static bool fts_condition(const auth_session *who, const entity_def *e, bool hid
 	if (any) {
 		if (hidden)
 			buf_addc(&expr, ')');
-		if (broad)
-			*broad = fts_is_broad(d, e, buf_str(&expr));
-		sqlb_addf(w, " AND t.id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ", e->name, e->name);
-		sqlb_text(w, buf_str(&expr));
-		sqlb_add(w, ")");
+		sqlb vis = SQLB_INIT;
+		if (op && d && acl_visible_ids(op, e, &vis) && fts_narrowed(op, e, buf_str(&expr), &vis, w)) {
+			*narrowed = true;
+		} else {
+			if (broad)
+				*broad = fts_is_broad(d, e, buf_str(&expr));
+			sqlb_addf(w, " AND t.id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ", e->name, e->name);
+			sqlb_text(w, buf_str(&expr));
+			sqlb_add(w, ")");
+		}
+		sqlb_free(&vis);
 	}
 	buf_free(&expr);
 	return any;
@@ -339,9 +437,10 @@ static void scan_condition(const auth_session *who, const entity_def *e, const c
 
 /* fts_at/broad (optional): where the FTS condition starts in w (1 + offset,
  * 0 for none) and whether it matches many rows (SQLite). */
-static bool add_search(db *d, const auth_session *who, const entity_def *e, const char *text, sqlb *w,
+static bool add_search(ent_op *op, db *d, const auth_session *who, const entity_def *e, const char *text, sqlb *w,
 		       size_t *fts_at, bool *broad)
 {
+	bool narrowed = false;
 	size_t at = w->sql.len;
 	int searchable = 0, hidden = 0;
 	for (const field_def *f = e->fields; f->name; f++) {
@@ -356,9 +455,9 @@ static bool add_search(db *d, const auth_session *who, const entity_def *e, cons
 		return false;
 	/* words of two or more word characters go through the index ... */
 	bool indexed = d && db_kind(d) == DB_POSTGRES ? !hidden && search_index_condition(e, text, w)
-						       : fts_condition(who, e, hidden > 0, text, w, d, broad);
+						       : fts_condition(op, who, e, hidden > 0, text, w, d, broad, &narrowed);
 	if (fts_at)
-		*fts_at = indexed && !(d && db_kind(d) == DB_POSTGRES) ? at + 1 : 0;
+		*fts_at = indexed && !narrowed && !(d && db_kind(d) == DB_POSTGRES) ? at + 1 : 0;
 	/* ... and every shorter word must match too, by a scan of what the index left */
 	bool any = indexed;
 	for (const char *p = text; *p;) {
@@ -384,7 +483,7 @@ static bool add_search(db *d, const auth_session *who, const entity_def *e, cons
 
 bool query_add_search(db *d, const auth_session *who, const entity_def *e, const char *text, sqlb *w)
 {
-	return add_search(d, who, e, text, w, NULL, NULL);
+	return add_search(NULL, d, who, e, text, w, NULL, NULL);
 }
 
 int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int nargs, list_query *q)
@@ -407,7 +506,7 @@ int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int
 		} else if (!strcmp(k, "q")) {
 			if (strlen(v) > 200)
 				return bad(op, "search text too long%s", "");
-			if (*v && !add_search(op->db, op->who, e, v, &q->where, &q->fts_at, &q->fts_broad))
+			if (*v && !add_search(op, op->db, op->who, e, v, &q->where, &q->fts_at, &q->fts_broad))
 				return bad(op, "%s cannot be searched", e->name);
 			q->has_search = *v != '\0';
 			q->selective |= q->has_search;

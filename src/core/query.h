@@ -39,7 +39,10 @@ typedef struct list_query {
 } list_query;
 
 /* Parses args into q (which the caller frees with list_query_free, also on
- * failure); 0, or -1 with op->err set (400). */
+ * failure); 0, or -1 with op->err set (400).  On SQLite a search (q=) of a
+ * caller with a narrow scope is narrowed to the ids op->who may see (a
+ * superset of them, query.c fts_narrowed): a list that does not apply
+ * op->who's scope must not pass q. */
 int list_query_parse(ent_op *op, const entity_def *e, const query_arg *args, int nargs, list_query *q);
 /* Adds "t.<field> = id" (a related list). */
 void list_query_where_ref(list_query *q, const char *field, int64_t id);
