@@ -247,3 +247,97 @@ Test(db_writers, a_large_savepoint_journal_commits)
 	cr_assert_eq(db_query_int(c, "SELECT count(*) FROM big WHERE v LIKE '%x'", -1), 200000);
 	db_close(c);
 }
+
+/* Group commit (db.h db_batch_*): the callers' transactions become savepoints
+ * of the batch's one transaction, nothing is visible to other connections
+ * before its COMMIT, an undone request leaves nothing, and the auth
+ * generation moves again after the COMMIT. */
+Test(db_writers, a_batch_nests_callers_transactions_and_commits_once)
+{
+	db *a = open_conn(), *b = open_conn();
+	cr_assert_eq(db_exec(a, "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT)"), DB_OK);
+	cr_assert_eq(db_batch_begin(a), DB_OK, "%s", db_errmsg(a));
+	cr_assert_neq(db_batch_begin(a), DB_OK, "a batch inside a batch");
+	/* request 1: its own transaction, kept */
+	cr_assert_eq(db_batch_mark(a), DB_OK);
+	cr_assert_eq(db_begin(a), DB_OK);
+	cr_assert_neq(db_begin(a), DB_OK, "a second BEGIN inside the caller's transaction");
+	cr_assert_eq(db_exec(a, "UPDATE counter SET n = n + 1"), DB_OK);
+	cr_assert_eq(db_commit(a), DB_OK);
+	cr_assert_neq(db_commit(a), DB_OK, "a COMMIT with no transaction open");
+	cr_assert_eq(db_batch_unmark(a, true), DB_OK);
+	/* request 2: writes, then fails: undone */
+	cr_assert_eq(db_batch_mark(a), DB_OK);
+	cr_assert_eq(db_exec(a, "BEGIN"), DB_OK);
+	cr_assert_eq(db_exec(a, "UPDATE counter SET n = n + 10"), DB_OK);
+	cr_assert_eq(db_exec(a, "COMMIT"), DB_OK);
+	cr_assert_eq(db_batch_unmark(a, false), DB_OK);
+	/* request 3: rolls its own transaction back, then writes users (an auth table) */
+	cr_assert_eq(db_batch_mark(a), DB_OK);
+	cr_assert_eq(db_begin(a), DB_OK);
+	cr_assert_eq(db_exec(a, "UPDATE counter SET n = n + 100"), DB_OK);
+	cr_assert_eq(db_rollback(a), DB_OK);
+	cr_assert_eq(db_rollback(a), DB_OK, "a ROLLBACK with nothing open is a no-op, as outside a batch");
+	cr_assert_eq(db_exec(a, "INSERT INTO users(name) VALUES ('x')"), DB_OK);
+	cr_assert_eq(db_batch_unmark(a, true), DB_OK);
+	/* request 4: leaves its transaction open: undone */
+	cr_assert_eq(db_batch_mark(a), DB_OK);
+	cr_assert_eq(db_begin(a), DB_OK);
+	cr_assert_eq(db_exec(a, "UPDATE counter SET n = n + 1000"), DB_OK);
+	cr_assert_eq(db_batch_unmark(a, true), DB_OK);
+	cr_assert(db_batch_alive(a));
+	cr_assert_eq(counter(a), 1, "the batch's own connection sees what it kept");
+	cr_assert_eq(counter(b), 0, "another connection saw the batch before its COMMIT");
+	uint64_t gen = db_auth_generation();
+	cr_assert_eq(db_batch_end(a, true), DB_OK, "%s", db_errmsg(a));
+	cr_assert_gt(db_auth_generation(), gen, "the auth generation did not move after the COMMIT");
+	cr_assert(!db_batch_alive(a));
+	cr_assert_eq(counter(b), 1);
+	cr_assert_eq(db_query_int(b, "SELECT count(*) FROM users", -1), 1);
+	/* the lock was given back: another connection writes at once */
+	cr_assert_eq(db_begin(b), DB_OK);
+	cr_assert_eq(db_commit(b), DB_OK);
+	/* db_begin/db_commit are plain transactions again */
+	cr_assert_eq(db_begin(a), DB_OK);
+	cr_assert_eq(db_exec(a, "UPDATE counter SET n = 5"), DB_OK);
+	cr_assert_eq(db_commit(a), DB_OK);
+	cr_assert_eq(counter(b), 5);
+	db_close(a);
+	db_close(b);
+}
+
+Test(db_writers, a_batch_rolled_back_or_failing_at_commit_keeps_nothing)
+{
+	db *a = open_conn(), *b = open_conn();
+	cr_assert_eq(db_exec(a, "CREATE TABLE parent(id INTEGER PRIMARY KEY);"
+				"CREATE TABLE child(id INTEGER PRIMARY KEY, p INTEGER REFERENCES parent(id) "
+				"DEFERRABLE INITIALLY DEFERRED)"),
+		     DB_OK);
+	cr_assert_eq(db_begin(a), DB_OK);
+	cr_assert_neq(db_batch_begin(a), DB_OK, "a batch inside a transaction");
+	cr_assert_eq(db_rollback(a), DB_OK);
+	cr_assert_eq(db_batch_begin(a), DB_OK);
+	cr_assert_eq(db_batch_mark(a), DB_OK);
+	cr_assert_eq(db_exec(a, "UPDATE counter SET n = 3"), DB_OK);
+	cr_assert_eq(db_batch_unmark(a, true), DB_OK);
+	cr_assert_eq(db_batch_end(a, false), DB_OK);
+	cr_assert_eq(counter(b), 0);
+	/* a deferred foreign key fails the COMMIT: everything is rolled back */
+	cr_assert_eq(db_batch_begin(a), DB_OK);
+	cr_assert_eq(db_batch_mark(a), DB_OK);
+	cr_assert_eq(db_exec(a, "UPDATE counter SET n = 4"), DB_OK);
+	cr_assert_eq(db_batch_unmark(a, true), DB_OK);
+	cr_assert_eq(db_batch_mark(a), DB_OK);
+	cr_assert_eq(db_exec(a, "INSERT INTO child(p) VALUES (42)"), DB_OK);
+	cr_assert_eq(db_batch_unmark(a, true), DB_OK);
+	cr_assert_neq(db_batch_end(a, true), DB_OK);
+	cr_assert_eq(counter(b), 0);
+	cr_assert_eq(db_query_int(b, "SELECT count(*) FROM child", -1), 0);
+	/* and the writer lock is free again */
+	cr_assert_eq(db_begin(b), DB_OK, "%s", db_errmsg(b));
+	cr_assert_eq(db_exec(b, "UPDATE counter SET n = 6"), DB_OK);
+	cr_assert_eq(db_commit(b), DB_OK);
+	cr_assert_eq(counter(a), 6);
+	db_close(a);
+	db_close(b);
+}
