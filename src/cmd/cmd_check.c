@@ -12,6 +12,7 @@
  */
 #include "cmd.h"
 #include "../core/agg_summary.h"
+#include "../core/count_summary.h"
 #include "../db/db.h"
 
 #include <stdio.h>
@@ -116,6 +117,14 @@ int cmd_check(const cmd_opts *o)
 		problem(&bad, "opportunity sums", "some keys differ from the opportunities (a server start recomputes them)");
 	else
 		printf("opportunity sums: ok\n");
+	/* the list totals' summary rows (core/count_summary.h) */
+	diff = count_summary_verify_all(d);
+	if (diff < 0)
+		problem(&bad, "the count summaries cannot be compared", db_errmsg(d));
+	else if (diff > 0)
+		problem(&bad, "count summaries", "some keys differ from the records (a server start recomputes them)");
+	else
+		printf("count summaries: ok\n");
 	db_close(d);
 	return bad ? 1 : 0;
 }

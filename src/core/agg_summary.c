@@ -1,17 +1,14 @@
 /* agg_summary.c - see agg_summary.h. */
 #include "agg_summary.h"
+#include "summary_table.h"
 #include "../util/buf.h"
 #include "../util/log.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define TABLE "opportunities"
 /* PostgreSQL: more delta rows than this and a reader folds them */
 #define FOLD_ROWS 2000
-/* PostgreSQL: the advisory lock a recomputation and a fold take, so that
- * neither counts the other's rows twice */
-#define SUMS_LOCK "SELECT pg_advisory_xact_lock(7274268)"
 
 /* The live rows of opportunities per key: stage, month, currency, n, amount.
  * SQLite reads the list index that covers the columns (as aggregate.c does):
@@ -80,76 +77,36 @@ static const char pg_triggers[] =
  * when the mark in settings differs. */
 #define TRIGGERS_VERSION "1"
 
-/* Are this version's triggers in place? */
-static bool triggers_current(db *d)
+/* The summary's definition for summary_table.c; recompute is filled into b. */
+static summary_def sums_def(db *d, buf *b)
 {
+	recompute_sql(d, b);
 	bool pg = db_kind(d) == DB_POSTGRES;
-	int64_t n = db_query_int(d, pg ? "SELECT count(*) FROM pg_trigger WHERE tgname = 'opportunity_sums_t'"
-				       : "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
-					 "('opportunity_sums_ai', 'opportunity_sums_ad', 'opportunity_sums_au')", 0);
-	if (n != (pg ? 1 : 3))
-		return false;
-	db_stmt *s = db_prepare(d, "SELECT value FROM settings WHERE key = 'opportunity_sums'");
-	bool same = false;
-	if (s && db_step(s) == DB_ROW)
-		same = !strcmp(db_col_text(s, 0), TRIGGERS_VERSION);
-	db_done(s);
-	return same;
-}
-
-/* Do the rows add up to the live opportunities' count and amount?  A cheap
- * test (one scan of a covering index, 0.14 s at 500k) that catches rows
- * loaded with the triggers off: the bench generator drops them while it
- * loads, its PostgreSQL copy runs as a replica, which fires none. */
-static bool totals_agree(db *d)
-{
-	db_stmt *s = db_prepare(d, "SELECT (SELECT count(*) FROM " TABLE " WHERE deleted_at IS NULL), "
-				   "(SELECT coalesce(sum(amount), 0) FROM " TABLE " WHERE deleted_at IS NULL), "
-				   "(SELECT coalesce(sum(n), 0) FROM opportunity_sums), "
-				   "(SELECT coalesce(sum(amount), 0) FROM opportunity_sums)");
-	bool ok = s && db_step(s) == DB_ROW && db_col_int(s, 0) == db_col_int(s, 2) &&
-		  !strcmp(db_col_text(s, 1), db_col_text(s, 3));
-	db_done(s);
-	return ok;
+	return (summary_def){
+		.table = "opportunity_sums",
+		.mark_key = "opportunity_sums",
+		.mark = TRIGGERS_VERSION,
+		.keys = "stage, month, currency",
+		.vals = "n, amount",
+		.recompute = buf_str(b),
+		.install = pg ? pg_triggers : sqlite_triggers,
+		/* the live opportunities' count and amount, then the summary's: a
+		 * cheap test (one scan of a covering index, 0.14 s at 500k) */
+		.totals = "SELECT (SELECT count(*) FROM " TABLE " WHERE deleted_at IS NULL), "
+			  "(SELECT coalesce(sum(amount), 0) FROM " TABLE " WHERE deleted_at IS NULL), "
+			  "(SELECT coalesce(sum(n), 0) FROM opportunity_sums), "
+			  "(SELECT coalesce(sum(amount), 0) FROM opportunity_sums)",
+	};
 }
 
 int agg_summary_sync(db *d)
 {
 	if (!entity_find(TABLE))
 		return 0;
-	bool install = !triggers_current(d);
-	if (!install && totals_agree(d))
-		return 0;
-	bool pg = db_kind(d) == DB_POSTGRES;
-	buf q = BUF_INIT;
-	/* one statement, so that on PostgreSQL the rows it deletes and the
-	 * opportunities it counts are seen in one snapshot: a delta committed
-	 * meanwhile by another server survives and is not counted twice */
-	if (pg)
-		buf_adds(&q, "WITH gone AS (DELETE FROM opportunity_sums) ");
-	buf_adds(&q, "INSERT INTO opportunity_sums(stage, month, currency, n, amount) ");
-	recompute_sql(d, &q);
-	int rc = db_begin(d);
-	if (!rc && pg)
-		rc = db_exec(d, SUMS_LOCK);
-	if (!rc && install)
-		rc = db_exec(d, pg ? pg_triggers : sqlite_triggers);
-	if (!rc && install)
-		rc = db_exec(d, "INSERT INTO settings(key, value) VALUES ('opportunity_sums', '" TRIGGERS_VERSION "') "
-				"ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-	if (!rc && !pg)
-		rc = db_exec(d, "DELETE FROM opportunity_sums");
-	if (!rc)
-		rc = db_exec(d, buf_str(&q));
-	if (!rc)
-		rc = db_commit(d);
-	if (rc) {
-		log_error("opportunity sums: %s", db_errmsg(d));
-		db_rollback(d);
-	} else {
-		log_info("opportunity sums: %s", install ? "triggers installed, rows computed" : "rows recomputed");
-	}
-	buf_free(&q);
+	buf b = BUF_INIT;
+	summary_def s = sums_def(d, &b);
+	int rc = summary_sync(d, &s);
+	buf_free(&b);
 	return rc;
 }
 
@@ -179,29 +136,15 @@ bool agg_summary_query(db *d, const entity_def *e, const char *group_spec, const
 	return true;
 }
 
-/* FOLD_ROWS, or RAPPORT_SUMS_FOLD_ROWS (tests fold on every read) */
-static int64_t fold_rows(void)
-{
-	const char *env = getenv("RAPPORT_SUMS_FOLD_ROWS");
-	return env && *env ? strtoll(env, NULL, 10) : FOLD_ROWS;
-}
-
 int agg_summary_fold(db *d)
 {
-	if (db_kind(d) != DB_POSTGRES || db_query_int(d, "SELECT count(*) FROM opportunity_sums", 0) <= fold_rows())
+	if (db_kind(d) != DB_POSTGRES ||
+	    db_query_int(d, "SELECT count(*) FROM opportunity_sums", 0) <= summary_fold_rows(FOLD_ROWS))
 		return 0;
-	int rc = db_begin(d);
-	if (!rc)
-		rc = db_exec(d, SUMS_LOCK);
-	if (!rc)
-		rc = db_exec(d, "WITH gone AS (DELETE FROM opportunity_sums RETURNING stage, month, currency, n, amount) "
-				"INSERT INTO opportunity_sums(stage, month, currency, n, amount) "
-				"SELECT stage, month, currency, sum(n), sum(amount) FROM gone GROUP BY 1, 2, 3 "
-				"HAVING sum(n) <> 0 OR sum(amount) <> 0");
-	if (!rc)
-		rc = db_commit(d);
-	if (rc)
-		db_rollback(d);
+	buf b = BUF_INIT;
+	summary_def s = sums_def(d, &b);
+	int rc = summary_fold(d, &s);
+	buf_free(&b);
 	return rc;
 }
 
@@ -209,12 +152,9 @@ int64_t agg_summary_verify(db *d)
 {
 	if (!db_has_column(d, "opportunity_sums", "n") || !db_has_column(d, TABLE, "amount_currency"))
 		return 0;
-	buf q = BUF_INIT;
-	buf_adds(&q, "SELECT count(*) FROM (SELECT stage, month, currency FROM (");
-	recompute_sql(d, &q);
-	buf_adds(&q, " UNION ALL SELECT stage, month, currency, -n, -amount FROM opportunity_sums) x "
-		    "GROUP BY stage, month, currency HAVING sum(n) <> 0 OR sum(amount) <> 0) y");
-	int64_t n = db_query_int(d, buf_str(&q), -1);
-	buf_free(&q);
+	buf b = BUF_INIT;
+	summary_def s = sums_def(d, &b);
+	int64_t n = summary_verify(d, &s);
+	buf_free(&b);
 	return n;
 }

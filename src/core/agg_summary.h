@@ -18,7 +18,8 @@
  * or of an older definition, and the rows recomputed then, or when their
  * totals (count and amount) differ from the live opportunities': rows loaded
  * with the triggers off (the bench generator's bulk loads).  `rapport check`
- * compares every key with a recomputation (agg_summary_verify).
+ * compares every key with a recomputation (agg_summary_verify).  The
+ * machinery is summary_table.h's, shared with the list totals (count_summary.h).
  *
  * The summary answers GET /api/opportunities/aggregate for a caller who sees
  * every opportunity, without filters or search, grouped by nothing, stage,

@@ -179,6 +179,12 @@ struct entity_def {
 	 * (e.g. "stage,amount" for a board column sorted by amount); partial on
 	 * live rows, so a filtered, sorted page reads 50 entries, not every match. */
 	const char *const *list_indexes;
+	/* Count keys: columns ("owner_id" or fields of one value) whose every
+	 * combination's number of live rows is kept in <name>_counts, so that a
+	 * list total filtered by equality on them is read from a few summary
+	 * rows instead of counted entry by entry (count_summary.h): the scope's
+	 * columns and the status tabs.  NULL-terminated; may be NULL. */
+	const char *const *count_keys;
 	/* Child collections (see child_def); terminated by name == NULL; may be NULL. */
 	const child_def *children;
 	/* Members of a request body that are not fields but instructions to the

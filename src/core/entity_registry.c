@@ -159,6 +159,15 @@ int entity_check_all(void)
 					n += problem(e, *ix, "list index names an undeclared field");
 			}
 		}
+		int nkeys = 0;
+		for (const char *const *k = e->count_keys; k && *k; k++, nkeys++) {
+			const field_def *f = entity_field(e, *k);
+			bool owner = !strcmp(*k, "owner_id") && (e->flags & E_OWNED);
+			if (!owner && (!f || f->type == FT_MONEY || f->type == FT_TAGS || f->type == FT_LONGTEXT))
+				n += problem(e, *k, "a count key must be owner_id or a declared field of one short value");
+			if (nkeys >= 6)
+				n += problem(e, *k, "at most 6 count keys");
+		}
 		for (const char *const *k = e->duplicate_keys; k && *k; k++)
 			if (!entity_field(e, *k))
 				n += problem(e, *k, "duplicate key is not declared");

@@ -10,6 +10,7 @@
  * When the set of searchable fields changes, the index is rebuilt.
  */
 #include "entity.h"
+#include "count_summary.h"
 #include "schema_int.h"
 #include "query.h"
 #include "search_index.h"
@@ -422,5 +423,11 @@ int entity_sync_schema(db *d)
 			return -1;
 		}
 	}
-	return db_commit(d);
+	if (db_commit(d))
+		return -1;
+	/* the count summaries' tables and triggers, each in its transaction */
+	for (int i = 0; i < entity_count(); i++)
+		if (count_summary_sync(d, entity_at(i)))
+			return -1;
+	return 0;
 }

@@ -74,6 +74,8 @@ static const relation_def relations[] = {
 
 static const char *const duplicate_keys[] = { "name", "phone", NULL };
 static const char *const list_indexes[] = { "status,updated_at", "grade,updated_at", "industry,updated_at", NULL };
+/* list totals of a scope (owner, pool) and a status tab from summary rows */
+static const char *const count_keys[] = { "owner_id", "pool_department_id", "status", NULL };
 
 /* The owner's clock for the pool rules starts when they get the customer. */
 static int before_create(hook_ctx *h, json_t *rec)
@@ -101,5 +103,6 @@ const entity_def customers_entity = {
 	.duplicate_keys = duplicate_keys,
 	.pool_field = "pool_department_id",
 	.list_indexes = list_indexes,
+	.count_keys = count_keys,
 	.hooks = &customer_hooks,
 };
