@@ -442,11 +442,51 @@ void record_rows_add(record_rows *r, ent_op *op, db_stmt *s)
 	r->n++;
 }
 
+void record_rows_slots(record_rows *r, int n)
+{
+	r->nslots = n;
+	r->at = xcalloc((size_t)n + 1, sizeof(*r->at));
+	r->len = xcalloc((size_t)n + 1, sizeof(*r->len));
+	if (!r->out)
+		r->js = xcalloc((size_t)n + 1, sizeof(*r->js));
+}
+
+void record_rows_add_at(record_rows *r, ent_op *op, db_stmt *s, int i)
+{
+	if (i < 0 || i >= r->nslots || r->len[i] || (r->js && r->js[i]))
+		return;
+	if (r->out) {
+		r->at[i] = r->tmp.len;
+		record_row_write(r->e, s, r->hidden, &r->tmp);
+		r->len[i] = r->tmp.len - r->at[i];
+	} else {
+		r->js[i] = record_row_json(op, r->e, s);
+	}
+}
+
+void record_rows_place(record_rows *r)
+{
+	for (int i = 0; i < r->nslots; i++) {
+		if (r->out && r->len[i]) {
+			if (r->n)
+				jsonw_char(r->out, ',');
+			jsonw_raw(r->out, r->tmp.ptr + r->at[i], r->len[i]);
+			r->n++;
+		} else if (!r->out && r->js[i]) {
+			json_array_append_new(r->data, r->js[i]);
+			r->js[i] = NULL;
+			r->n++;
+		}
+	}
+	r->nslots = 0;
+}
+
 /* What json_pack("{s:o,s:I,s:I,s:I}", "data", ...) and "total_capped"
  * give, in their order. */
 json_t *record_rows_end(record_rows *r, int64_t total, bool capped, int64_t limit, int64_t offset)
 {
 	json_t *res;
+	record_rows_place(r);
 	if (r->out) {
 		jsonw_raw(r->out, "],\"total\":", 10);
 		jsonw_int(r->out, total);
@@ -475,4 +515,13 @@ void record_rows_free(record_rows *r)
 	r->data = NULL;
 	free(r->hidden);
 	r->hidden = NULL;
+	for (int i = 0; r->js && i < r->nslots; i++)
+		json_decref(r->js[i]);
+	free(r->js);
+	free(r->at);
+	free(r->len);
+	r->js = NULL;
+	r->at = r->len = NULL;
+	r->nslots = 0;
+	buf_free(&r->tmp);
 }

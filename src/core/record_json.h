@@ -48,9 +48,23 @@ typedef struct record_rows {
 	json_t *data;
 	bool *hidden;
 	int64_t n;              /* rows so far */
+	/* rows that come in another order than the page's (record_rows_slots) */
+	int nslots;
+	buf tmp;                /* their text, one after the other */
+	size_t *at, *len;       /* per place: where in tmp (len 0: no row) */
+	json_t **js;            /* per place, on the Jansson path */
 } record_rows;
 void record_rows_begin(record_rows *r, ent_op *op, const entity_def *e, buf *out);
 void record_rows_add(record_rows *r, ent_op *op, db_stmt *s);
+/* Rows read in another order than the page's (by id): record_rows_slots(r, n)
+ * once, then record_rows_add_at(r, op, s, i) for the row whose place on the
+ * page is i (0 <= i < n; a place given twice keeps its first row).  Places
+ * without a row are left out; record_rows_end writes the rest in order. */
+void record_rows_slots(record_rows *r, int n);
+void record_rows_add_at(record_rows *r, ent_op *op, db_stmt *s, int i);
+/* Adds the placed rows in their order (r->n counts them); record_rows_end
+ * does it too. */
+void record_rows_place(record_rows *r);
 json_t *record_rows_end(record_rows *r, int64_t total, bool capped, int64_t limit, int64_t offset);
 void record_rows_free(record_rows *r);
 
