@@ -7,6 +7,7 @@
 #include "record_int.h"
 #include "record_json.h"
 #include "list_page.h"
+#include "scope_cache.h"
 #include "acl.h"
 #include "count_summary.h"
 #include "../util/jsonw.h"
@@ -203,7 +204,7 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 	for (int i = 0; i < ACL_MAX_BRANCHES; i++)
 		br[i] = (sqlb)SQLB_INIT;
 	/* a narrow scope: the page and the total by branches */
-	int nb = scoped && (!lq->selective || lq->has_search) ? acl_scope_branches(op, e, "t", br, 0) : 0;
+	int nb = scoped && (!lq->selective || lq->has_search) ? scope_cache_branches(op, e, br, 0) : 0;
 	bool paged = nb > 0;
 	/* a wide one (a manager's 200 people): the page walks the list's index
 	 * in order, testing the scope on each row (half of them pass), but the
@@ -211,7 +212,7 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 	 * (owner IN 204 ids: 204 seeks), where testing each row of the filter's
 	 * index went through 25k entries to reach the cap (30 -> 3 ms) */
 	if (!nb && scoped && !lq->selective)
-		nb = acl_scope_branches(op, e, "t", br, ACL_BRANCH_WIDE);
+		nb = scope_cache_branches(op, e, br, ACL_BRANCH_WIDE);
 	if (paged) {
 		branch_page(e, lq, live, br, nb, &q);
 	} else {
@@ -222,7 +223,7 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 		/* when a search or a parent already narrows the rows, test the scope on
 		 * each of them instead of gathering every visible id first */
 		if (scoped)
-			acl_scope(op, e, "t", &q, ACL_READ | (lq->selective ? ACL_ONE_ROW : 0));
+			scope_cache_scope(op, e, &q, ACL_READ | (lq->selective ? ACL_ONE_ROW : 0));
 		add_where(&q, lq);
 		sqlb_addf(&q, " ORDER BY %s LIMIT ", buf_str(&lq->order));
 		sqlb_int(&q, lq->limit);
