@@ -46,6 +46,11 @@ enum field_flags {
 	F_LIST = 1 << 4,       /* a column of the default list view */
 	F_READONLY = 1 << 5,   /* set by the server (hooks), never by a client */
 	F_INDEX = 1 << 6,      /* indexed for filters without being sortable */
+	/* A reference most records leave empty and that lists only look up by
+	 * equality (a follow-up's contact): its index holds only the records that
+	 * have one, so a record without it writes no index entry.  Not with
+	 * F_SORT (a sort needs every row) or F_UNIQUE. */
+	F_SPARSE = 1 << 7,
 };
 
 typedef struct label {

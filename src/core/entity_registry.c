@@ -106,6 +106,10 @@ static int check_field(const entity_def *e, const field_def *f)
 		n += problem(e, f->name, "only text-like fields can be searchable");
 	if ((f->flags & F_SORT) && (f->type == FT_TAGS || f->type == FT_LONGTEXT))
 		n += problem(e, f->name, "tags and long text cannot be sorted");
+	if ((f->flags & F_SPARSE) && (f->type != FT_REF || (f->flags & (F_SORT | F_UNIQUE | F_REQUIRED)) ||
+				      (e->scope_via && !strcmp(e->scope_via, f->name)) ||
+				      (e->pool_field && !strcmp(e->pool_field, f->name))))
+		n += problem(e, f->name, "only an optional reference looked up by equality can be sparse");
 	if (f->def) {
 		json_error_t err;
 		json_t *j = json_loads(f->def, JSON_DECODE_ANY, &err);

@@ -28,9 +28,9 @@ static const field_def fields[] = {
 	{ "next_step", FT_TEXT, { "下一步", "Next step" }, 0, .max_len = 500 },
 	{ "next_follow_up_at", FT_DATETIME, { "下次跟进时间", "Next follow-up" }, F_SORT },
 	{ "customer_id", FT_REF, { "客户", "Customer" }, F_LIST, .ref = "customers" },
-	{ "contact_id", FT_REF, { "联系人", "Contact" }, 0, .ref = "contacts" },
-	{ "lead_id", FT_REF, { "线索", "Lead" }, 0, .ref = "leads" },
-	{ "opportunity_id", FT_REF, { "商机", "Opportunity" }, 0, .ref = "opportunities" },
+	{ "contact_id", FT_REF, { "联系人", "Contact" }, F_SPARSE, .ref = "contacts" },
+	{ "lead_id", FT_REF, { "线索", "Lead" }, F_SPARSE, .ref = "leads" },
+	{ "opportunity_id", FT_REF, { "商机", "Opportunity" }, F_SPARSE, .ref = "opportunities" },
 	{ NULL },
 };
 
