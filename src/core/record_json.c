@@ -4,6 +4,7 @@
  */
 #include "record_json.h"
 #include "acl.h"
+#include "name_cache.h"
 #include "record.h"
 #include "value.h"
 #include "../util/jsonw.h"
@@ -14,6 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Where the label (the name) of reference field f comes from: the names
+ * cache for users and departments (name_cache.h), else a subquery column
+ * (-1).  The subquery read "r.name FROM users r" for a reference to users or
+ * to an entity without a title. */
+static int label_kind(const field_def *f)
+{
+	const entity_def *t = strcmp(f->ref, "users") ? entity_find(f->ref) : NULL;
+	if (!t || !t->title_field)
+		return NAME_USER;
+	if (!strcmp(t->name, "departments") && !strcmp(t->title_field, "name"))
+		return NAME_DEPARTMENT;
+	return -1;
+}
+
 static void build_select(const entity_def *e, sqlb *q)
 {
 	sqlb_add(q, "SELECT t.id, t.version, t.created_at, t.updated_at, t.created_by, t.updated_by, t.deleted_at, ");
@@ -23,19 +38,40 @@ static void build_select(const entity_def *e, sqlb *q)
 		if (f->type == FT_MONEY)
 			sqlb_addf(q, ", t.%s_currency", f->name);
 	}
-	/* the names of referenced records, so lists can show them */
+	/* the names of referenced records, so lists can show them: users' and
+	 * departments' from the names cache (name_cache.h), the others here */
 	for (const field_def *f = e->fields; f->name; f++) {
-		if (f->type != FT_REF)
+		if (f->type != FT_REF || label_kind(f) >= 0)
 			continue;
-		const entity_def *t = strcmp(f->ref, "users") ? entity_find(f->ref) : NULL;
-		if (t && t->title_field)
-			sqlb_addf(q, ", (SELECT r.%s FROM %s r WHERE r.id = t.%s)", t->title_field, t->name, f->name);
-		else
-			sqlb_addf(q, ", (SELECT r.name FROM users r WHERE r.id = t.%s)", f->name);
+		const entity_def *t = entity_find(f->ref);
+		sqlb_addf(q, ", (SELECT r.%s FROM %s r WHERE r.id = t.%s)", t->title_field, t->name, f->name);
 	}
-	if (e->flags & E_OWNED)
-		sqlb_add(q, ", (SELECT r.name FROM users r WHERE r.id = t.owner_id)");
 	sqlb_addf(q, " FROM %s t", e->name);
+}
+
+/* The name reference field f refers to (its value in column v), from the
+ * names cache or the next label column (*col, moved past it); NULL for none.
+ * Valid until the next name is asked for. */
+static const char *ref_name(db *d, const field_def *f, db_stmt *s, int v, int *col)
+{
+	int kind = label_kind(f);
+	if (kind < 0) {
+		int c = (*col)++;
+		return db_col_is_null(s, c) ? NULL : db_col_text(s, c);
+	}
+	if (db_col_is_null(s, v))
+		return NULL;
+	bool ok = true;
+	return name_cache_get(d, (enum name_kind)kind, db_col_int(s, v), &ok);
+}
+
+/* The owner's name (owner_id is column 7), or NULL. */
+static const char *owner_name(db *d, db_stmt *s)
+{
+	if (db_col_is_null(s, 7))
+		return NULL;
+	bool ok = true;
+	return name_cache_get(d, NAME_USER, db_col_int(s, 7), &ok);
 }
 
 json_t *record_row_json(ent_op *op, const entity_def *e, db_stmt *s)
@@ -60,15 +96,19 @@ json_t *record_row_json(ent_op *op, const entity_def *e, db_stmt *s)
 		value_to_json(f, s, &col, o);
 	}
 	json_t *labels = json_object();
+	int vcol = 8;
 	for (const field_def *f = e->fields; f->name; f++) {
+		int v = vcol;
+		vcol += f->type == FT_MONEY ? 2 : 1;
 		if (f->type != FT_REF)
 			continue;
-		int c = col++;
-		if (!db_col_is_null(s, c) && !acl_field_hidden(op->who, e, f))
-			json_object_set_new(labels, f->name, json_string(db_col_text(s, c)));
+		const char *name = ref_name(op->db, f, s, v, &col);
+		if (name && !acl_field_hidden(op->who, e, f))
+			json_object_set_new(labels, f->name, json_string(name));
 	}
-	if ((e->flags & E_OWNED) && !db_col_is_null(s, col))
-		json_object_set_new(labels, "owner_id", json_string(db_col_text(s, col)));
+	const char *owner = (e->flags & E_OWNED) ? owner_name(op->db, s) : NULL;
+	if (owner)
+		json_object_set_new(labels, "owner_id", json_string(owner));
 	json_object_set_new(o, "_labels", labels);
 	return o;
 }
@@ -175,16 +215,17 @@ bool *record_hidden_fields(ent_op *op, const entity_def *e)
 }
 
 /* json_string(text) as a member: left out when the text is NULL or not
- * UTF-8, as json_object_set_new(o, k, NULL) leaves it.  *first: no comma
- * before it (then cleared). */
-static void member_cstr(buf *b, const char *key, const char *text, bool *first)
+ * UTF-8, as json_object_set_new(o, k, NULL) leaves it.  key: ,"name": (its
+ * comma is skipped while *first, which is then cleared). */
+static void member_cstr(buf *b, const char *key, size_t key_len, const char *text, bool *first)
 {
 	if (!text)
 		return;
 	size_t mark = b->len;
-	if (!*first)
-		jsonw_char(b, ',');
-	jsonw_key(b, key);
+	if (*first)
+		jsonw_raw(b, key + 1, key_len - 1);
+	else
+		jsonw_raw(b, key, key_len);
 	if (jsonw_string_utf8(b, text, strlen(text))) {
 		*first = false;
 	} else {
@@ -193,15 +234,17 @@ static void member_cstr(buf *b, const char *key, const char *text, bool *first)
 	}
 }
 
-static void member_int_or_null(buf *b, const char *key, db_stmt *s, int c)
+/* key: ,"name": */
+static void member_int_or_null(buf *b, const char *key, size_t key_len, db_stmt *s, int c)
 {
-	jsonw_char(b, ',');
-	jsonw_key(b, key);
+	jsonw_raw(b, key, key_len);
 	if (db_col_is_null(s, c))
 		jsonw_raw(b, "null", 4);
 	else
 		jsonw_int(b, db_col_int(s, c));
 }
+
+#define KEY(k) ",\"" k "\":", sizeof(",\"" k "\":") - 1
 
 /* Whether a stored tag list is already what dumping its parse would give:
  * an array of strings, no white space, each string escaped as the writer
@@ -335,21 +378,21 @@ static bool write_value(buf *b, const field_def *f, db_stmt *s, int c)
 	}
 }
 
-void record_row_write(const entity_def *e, db_stmt *s, const bool *hidden, buf *b)
+void record_row_write(db *d, const entity_def *e, db_stmt *s, const bool *hidden, buf *b)
 {
 	bool no = false, first = true;
 	jsonw_raw(b, "{\"id\":", 6);
 	jsonw_int(b, db_col_int(s, 0));
 	jsonw_raw(b, ",\"version\":", 11);
 	jsonw_int(b, db_col_int(s, 1));
-	member_cstr(b, "created_at", db_col_text(s, 2), &no);
-	member_cstr(b, "updated_at", db_col_text(s, 3), &no);
-	member_int_or_null(b, "created_by", s, 4);
-	member_int_or_null(b, "updated_by", s, 5);
+	member_cstr(b, KEY("created_at"), db_col_text(s, 2), &no);
+	member_cstr(b, KEY("updated_at"), db_col_text(s, 3), &no);
+	member_int_or_null(b, KEY("created_by"), s, 4);
+	member_int_or_null(b, KEY("updated_by"), s, 5);
 	if (!db_col_is_null(s, 6))
-		member_cstr(b, "deleted_at", db_col_text(s, 6), &no);
+		member_cstr(b, KEY("deleted_at"), db_col_text(s, 6), &no);
 	if (e->flags & E_OWNED)
-		member_int_or_null(b, "owner_id", s, 7);
+		member_int_or_null(b, KEY("owner_id"), s, 7);
 	const shape *sh = shape_of(e);
 	int col = 8, i = 0;
 	for (const field_def *f = e->fields; f->name; f++, i++) {
@@ -366,15 +409,18 @@ void record_row_write(const entity_def *e, db_stmt *s, const bool *hidden, buf *
 	}
 	jsonw_raw(b, ",\"_labels\":{", 12);
 	i = 0;
+	int vcol = 8;
 	for (const field_def *f = e->fields; f->name; f++, i++) {
+		int v = vcol;
+		vcol += f->type == FT_MONEY ? 2 : 1;
 		if (f->type != FT_REF)
 			continue;
-		int c = col++;
-		if (!db_col_is_null(s, c) && !hidden[i])
-			member_cstr(b, f->name, db_col_text(s, c), &first);
+		const char *name = ref_name(d, f, s, v, &col);
+		if (name && !hidden[i])
+			member_cstr(b, sh->key[i], sh->key_len[i], name, &first);
 	}
-	if ((e->flags & E_OWNED) && !db_col_is_null(s, col))
-		member_cstr(b, "owner_id", db_col_text(s, col), &first);
+	if (e->flags & E_OWNED)
+		member_cstr(b, KEY("owner_id"), owner_name(d, s), &first);
 	jsonw_raw(b, "}}", 2);
 }
 
@@ -404,7 +450,7 @@ int record_get_write(ent_op *op, const entity_def *e, int64_t id, buf *out)
 	int rc = db_step(s);
 	if (rc == DB_ROW) {
 		bool *hidden = record_hidden_fields(op, e);
-		record_row_write(e, s, hidden, out);
+		record_row_write(op->db, e, s, hidden, out);
 		free(hidden);
 	}
 	db_done(s);
@@ -435,7 +481,7 @@ void record_rows_add(record_rows *r, ent_op *op, db_stmt *s)
 	if (r->out) {
 		if (r->n)
 			jsonw_char(r->out, ',');
-		record_row_write(r->e, s, r->hidden, r->out);
+		record_row_write(op->db, r->e, s, r->hidden, r->out);
 	} else {
 		json_array_append_new(r->data, record_row_json(op, r->e, s));
 	}
@@ -457,7 +503,7 @@ void record_rows_add_at(record_rows *r, ent_op *op, db_stmt *s, int i)
 		return;
 	if (r->out) {
 		r->at[i] = r->tmp.len;
-		record_row_write(r->e, s, r->hidden, &r->tmp);
+		record_row_write(op->db, r->e, s, r->hidden, &r->tmp);
 		r->len[i] = r->tmp.len - r->at[i];
 	} else {
 		r->js[i] = record_row_json(op, r->e, s);

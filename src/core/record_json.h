@@ -24,8 +24,9 @@ bool record_json_direct(const entity_def *e);
 /* For each field of e (in order), whether the caller may not see it
  * (acl_field_hidden); free() it. */
 bool *record_hidden_fields(ent_op *op, const entity_def *e);
-/* Appends to b what json_out(record_row_json(...)) would write for the row. */
-void record_row_write(const entity_def *e, db_stmt *s, const bool *hidden, buf *b);
+/* Appends to b what json_out(record_row_json(...)) would write for the row
+ * (d: where the names it refers to are read, name_cache.h). */
+void record_row_write(db *d, const entity_def *e, db_stmt *s, const bool *hidden, buf *b);
 /* record_get, its JSON text appended to out: 0, or -1 with op->err (out may
  * then hold part of a record). */
 int record_get_write(ent_op *op, const entity_def *e, int64_t id, buf *out);

@@ -17,6 +17,7 @@ typedef struct scope_entry {
 	int flags;
 	const entity_def *e;
 	enum db_kind dbk;
+	const db *d;
 	int64_t user, department;
 	char roles[sizeof(((auth_user *)0)->roles)];
 	/* validity */
@@ -80,7 +81,7 @@ static void sqlb_copy(sqlb *dst, const sqlb *src)
 
 static bool key_is(const scope_entry *x, int kind, int flags, const entity_def *e, const ent_op *op)
 {
-	return x->used && x->kind == kind && x->flags == flags && x->e == e && x->dbk == db_kind(op->db) &&
+	return x->used && x->kind == kind && x->flags == flags && x->e == e && x->dbk == db_kind(op->db) && x->d == op->db &&
 	       x->user == op->who->user.id && x->department == op->who->user.department_id &&
 	       !strcmp(x->roles, op->who->user.roles);
 }
@@ -115,6 +116,7 @@ static scope_entry *find(ent_op *op, int kind, int flags, const entity_def *e, s
 	x->flags = flags;
 	x->e = e;
 	x->dbk = db_kind(op->db);
+	x->d = op->db;
 	x->user = op->who->user.id;
 	x->department = op->who->user.department_id;
 	snprintf(x->roles, sizeof(x->roles), "%s", op->who->user.roles);

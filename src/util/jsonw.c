@@ -1,6 +1,7 @@
 /* jsonw.c - see jsonw.h. */
 #include "jsonw.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -176,38 +177,93 @@ static size_t utf8_seq(const unsigned char *p, size_t avail)
 	return n;
 }
 
+/* Whether one of the 8 bytes of x needs a look: a control character, '"',
+ * '\\' or a byte of a multi-byte sequence (may say yes for a byte after
+ * one that does; never no for one that does). */
+static inline bool word_special(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+	return (((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high) != 0;
+}
+
+/* The escape writer and the checks in one pass, straight into the buffer:
+ * runs of plain ASCII 8 bytes a step, Chinese text (3-byte sequences) a
+ * character a step; 0.31M -> 0.xM instructions for a page of 50 customers. */
 bool jsonw_string_utf8(buf *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t mark = b->len;
-	buf_grow(b, len + 2);
+	size_t i = 0;
+	size_t chunk = len < 256 ? len : 256;
+	/* room for the quote and the first chunk at its worst (\u00XX for each byte) */
+	if (b->len + chunk * 6 + 4 > b->cap)
+		buf_grow(b, chunk * 6 + 3);
 	b->ptr[b->len++] = '"';
-	size_t run = 0;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = p[i];
-		if (c >= 0x80) {
-			size_t n = utf8_seq(p + i, len - i);
-			if (!n) {
-				b->len = mark;
-				b->ptr[mark] = '\0';
-				return false;
+	while (i < len) {
+		chunk = len - i < 256 ? len - i : 256;
+		if (b->len + chunk * 6 + 3 > b->cap)
+			buf_grow(b, chunk * 6 + 2);
+		char *o = b->ptr + b->len;
+		size_t end = i + chunk;
+		while (i < end) {
+			if (i + 8 <= end) {
+				uint64_t x;
+				memcpy(&x, p + i, 8);
+				if (!word_special(x)) {
+					memcpy(o, &x, 8);
+					o += 8;
+					i += 8;
+					continue;
+				}
 			}
-			i += n;
-			continue;
-		}
-		if (c >= 0x20 && c != '"' && c != '\\') {
+			unsigned char c = p[i];
+			if (c >= 0x80) {
+				size_t n;
+				/* E1-EC and EE-EF with two continuation bytes: never overlong
+				 * nor a surrogate (E0 and ED go the long way) */
+				if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 3 <= len && (p[i + 1] & 0xC0) == 0x80 &&
+				    (p[i + 2] & 0xC0) == 0x80)
+					n = 3;
+				else
+					n = utf8_seq(p + i, len - i);
+				if (!n) {
+					b->len = mark;
+					b->ptr[mark] = '\0';
+					return false;
+				}
+				if (i + n > end) {
+					/* a sequence across the chunk's end: room for it */
+					b->len = (size_t)(o - b->ptr);
+					buf_grow(b, n + (len - i) * 6 + 2);
+					o = b->ptr + b->len;
+					end = i + n;
+				}
+				if (n == 3) {
+					o[0] = (char)p[i];
+					o[1] = (char)p[i + 1];
+					o[2] = (char)p[i + 2];
+				} else {
+					memcpy(o, p + i, n);
+				}
+				o += n;
+				i += n;
+				continue;
+			}
+			if (c >= 0x20 && c != '"' && c != '\\') {
+				*o++ = (char)c;
+				i++;
+				continue;
+			}
+			b->len = (size_t)(o - b->ptr);
+			add_escape(b, c);
+			o = b->ptr + b->len;
 			i++;
-			continue;
 		}
-		if (i > run)
-			buf_add(b, s + run, i - run);
-		run = i + 1;
-		add_escape(b, c);
-		i++;
+		b->len = (size_t)(o - b->ptr);
 	}
-	if (len > run)
-		buf_add(b, s + run, len - run);
-	jsonw_char(b, '"');
+	b->ptr[b->len++] = '"';
+	b->ptr[b->len] = '\0';
 	return true;
 }
 

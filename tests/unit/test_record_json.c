@@ -248,7 +248,7 @@ static void compare_row(db_stmt *s, const bool *hidden)
 		}
 	buf want = BUF_INIT, got = BUF_INIT;
 	jsonw_value(&want, rec);
-	record_row_write(&gadgets, s, hidden, &got);
+	record_row_write(d, &gadgets, s, hidden, &got);
 	cr_assert_eq(got.len, want.len, "id %lld:\n got %s\nwant %s", (long long)db_col_int(s, 0), buf_str(&got),
 		     buf_str(&want));
 	cr_assert(!memcmp(got.ptr, want.ptr, want.len), "id %lld:\n got %s\nwant %s", (long long)db_col_int(s, 0),
@@ -312,7 +312,7 @@ Test(record_json, a_plain_row)
 	cr_assert_eq(db_step(s), DB_ROW);
 	bool hidden[32] = { false };
 	buf b = BUF_INIT;
-	record_row_write(&gadgets, s, hidden, &b);
+	record_row_write(d, &gadgets, s, hidden, &b);
 	db_done(s);
 	cr_assert_str_eq(buf_str(&b),
 			 "{\"id\":1,\"version\":2,\"created_at\":\"2026-11-29T10:00:00.000Z\",\"updated_at\":"
@@ -371,6 +371,49 @@ Test(jsonw, utf8_check_is_janssons)
 			jsonw_value(&want, j);
 		cr_assert_eq(got.len, want.len);
 		cr_assert(!memcmp(got.ptr, want.ptr, want.len + 1));
+		buf_free(&got);
+		buf_free(&want);
+		json_decref(j);
+	}
+}
+
+/* The one-pass writer on longer text (its 8-byte steps, 3-byte characters,
+ * sequences across its 256-byte chunks, escapes, a bad byte now and then):
+ * Jansson's text when Jansson takes the bytes, else nothing. */
+Test(jsonw, string_utf8_long_text_is_janssons)
+{
+	static const char *const pieces[] = { "华", "夏", "机械有限公司", "a", "Hooli Co., Ltd. ", "0571-8888 1234",
+					      "é", "ß", "😀", "\"", "\\", "\n", "\t", "\x01", "\x1f", "/", "\x7f",
+					      "https://www.example.com.cn/x?y=1&z=2", "\xed\xa0\x80", "\xc0\xaf",
+					      "\xe0\x80\x80", "\xf4\x90\x80\x80", "\x80", "\xe5\x8d", "\0" };
+	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	for (int k = 0; k < 20000; k++) {
+		buf s = BUF_INIT;
+		size_t target = rnd() % 1200;
+		bool clean = rnd() % 4 != 0; /* mostly text Jansson takes */
+		while (s.len < target) {
+			size_t p = rnd() % npieces;
+			if (clean && p >= 18)
+				p = rnd() % 18;
+			if (p == npieces - 1)
+				buf_add(&s, "", 1); /* a NUL byte */
+			else
+				buf_adds(&s, pieces[p]);
+		}
+		json_t *j = json_stringn(s.ptr ? s.ptr : "", s.len);
+		buf got = BUF_INIT, want = BUF_INIT;
+		buf_adds(&got, "x");
+		buf_adds(&want, "x");
+		bool ok = jsonw_string_utf8(&got, s.ptr ? s.ptr : "", s.len);
+		cr_assert_eq(ok, j != NULL, "length %zu", s.len);
+		if (j) {
+			char *dump = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+			buf_adds(&want, dump);
+			free(dump);
+		}
+		cr_assert_eq(got.len, want.len, "length %zu", s.len);
+		cr_assert(!memcmp(got.ptr, want.ptr, want.len + 1), "length %zu", s.len);
+		buf_free(&s);
 		buf_free(&got);
 		buf_free(&want);
 		json_decref(j);
