@@ -89,6 +89,7 @@ static void log_stats(bool final)
 static void *writer(void *unused)
 {
 	(void)unused;
+	pthread_setname_np(pthread_self(), "write-batch");
 	for (;;) {
 		pthread_mutex_lock(&mu);
 		while (!head && !stopping)
