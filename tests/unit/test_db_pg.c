@@ -211,3 +211,16 @@ Test(db_pg, a_deferred_begin_is_a_real_transaction)
 	db_close(other);
 	db_close(d);
 }
+
+/* PostgreSQL has no group commit (db.h db_batch_*): refused, and the
+ * connection's own transactions are untouched. */
+Test(db_pg, no_group_commit)
+{
+	db *d = open_pg();
+	cr_assert_eq(db_batch_begin(d), DB_ERR);
+	cr_assert(!db_batch_alive(d));
+	cr_assert_eq(db_batch_mark(d), DB_ERR);
+	cr_assert_eq(db_begin(d), DB_OK);
+	cr_assert_eq(db_commit(d), DB_OK);
+	db_close(d);
+}
