@@ -537,6 +537,19 @@ int acl_visible_ids(ent_op *op, const entity_def *e, sqlb *q)
 	return 1;
 }
 
+/* For an entity read through its parent (contacts, activities,
+ * opportunities: scope_via), the parents' side of it: a superset of the
+ * ids of the parents op->who may read, when that scope is narrow. */
+int acl_visible_parent_ids(ent_op *op, const entity_def *e, sqlb *q)
+{
+	const auth_session *who = op->who;
+	if (!who || !who->acl || who->acl->admin || !e->scope_via)
+		return 0;
+	const field_def *via = entity_field(e, e->scope_via);
+	const entity_def *p = via ? entity_find(via->ref) : NULL;
+	return p ? acl_visible_ids(op, p, q) : 0;
+}
+
 /* Over this many pool departments, the pool is one branch of "IN (...)"
  * instead of one per department. */
 #define POOL_BRANCHES 8
@@ -612,6 +625,27 @@ int acl_scope_branches(ent_op *op, const entity_def *e, const char *t, sqlb out[
 			      "(SELECT CAST(value AS BIGINT) FROM %s))", t, t, e->pool_field, t, e->pool_field, json);
 		sqlb_param(sh, (sql_param){ .t = P_TEXT, .s = xstrdup(pools) });
 	}
+	return n;
+}
+
+int acl_via_branches(ent_op *op, const entity_def *e, const char *t, const char *pa, sqlb out[ACL_MAX_BRANCHES],
+		     sqlb *orphans)
+{
+	const auth_session *who = op->who;
+	if (!who || !who->acl || who->acl->admin || !e->scope_via)
+		return 0;
+	const field_def *via = entity_field(e, e->scope_via);
+	const entity_def *p = via ? entity_find(via->ref) : NULL;
+	int n = p ? acl_scope_branches(op, p, pa, out, 0) : 0;
+	if (!n)
+		return 0;
+	/* the rows without a parent, as acl_scope has them */
+	enum acl_scope sc = acl_action_scope(who, e, ACL_READ);
+	sqlb_addf(orphans, " AND %s.%s IS NULL AND ", t, via->name);
+	if (sc == SCOPE_ALL || !(e->flags & E_OWNED))
+		sqlb_add(orphans, sc == SCOPE_NONE ? "1=0" : "1=1");
+	else
+		owner_condition(op, e, t, sc, orphans, false, false);
 	return n;
 }
 

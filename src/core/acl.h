@@ -63,6 +63,18 @@ int acl_scope_branches(ent_op *op, const entity_def *e, const char *alias, sqlb 
  * and its own conditions); 0, appending nothing, unless the read scope is
  * narrow (a few owners, not through a parent, not everything). */
 int acl_visible_ids(ent_op *op, const entity_def *e, sqlb *q);
+/* The same for the parent of an entity read through it (e->scope_via): a
+ * superset of the parents' ids whose children op->who may read, besides
+ * children without a parent; 0 unless that scope is narrow. */
+int acl_visible_parent_ids(ent_op *op, const entity_def *e, sqlb *q);
+/* The read scope of an entity read through its parent (e->scope_via) as
+ * disjoint parts: the parent's branches on alias pa (acl_scope_branches:
+ * own, each pool, shares; join pa to t on the parent field) in out, and
+ * the rows without a parent as " AND ..." on alias t in *orphans (both
+ * start empty).  Returns the number of parent branches; 0 (nothing
+ * written) unless the parent's scope is narrow. */
+int acl_via_branches(ent_op *op, const entity_def *e, const char *t, const char *pa, sqlb out[ACL_MAX_BRANCHES],
+		     sqlb *orphans);
 bool acl_field_hidden(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_field_readonly(const auth_session *who, const entity_def *e, const field_def *f);
 bool acl_is_admin(const auth_session *who);

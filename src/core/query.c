@@ -394,6 +394,83 @@ static bool fts_narrowed(ent_op *op, const entity_def *e, const char *expr, cons
 	return true;
 }
 
+/* An entity read through its parent (contacts, activities: scope_via), with
+ * FTS_VIA_MIN to FTS_VIA_MAX matches: each match's parent id read with it
+ * and the match kept when it has no parent or a parent the caller may see
+ * (vis: acl_visible_parent_ids, sorted here).  Before, the list and its
+ * total tested each match by reading its parent's row (q=张伟 as a rep:
+ * 7.4k contacts and 7.4k follow-ups, 110-170 ms a statement).  Fewer
+ * matches keep the per-row test (cheaper than gathering 10k parents);
+ * more keep it too (reading every match's row would cost more). */
+#define FTS_VIA_MIN 200
+#define FTS_VIA_MAX 20000
+
+static bool fts_narrowed_via(ent_op *op, const entity_def *e, const char *expr, const sqlb *vis, sqlb *w)
+{
+	char sql[300];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM %s_fts WHERE %s_fts MATCH ? LIMIT %d)", e->name,
+		 e->name, FTS_VIA_MAX + 1);
+	db_stmt *s = db_prepare(op->db, sql);
+	if (!s)
+		return false;
+	db_bind_str(s, 1, expr);
+	int64_t matches = db_step(s) == DB_ROW ? db_col_int(s, 0) : -1;
+	db_done(s);
+	/* RAPPORT_FTS_VIA_MIN: tests take this path with a handful of matches */
+	const char *min = getenv("RAPPORT_FTS_VIA_MIN");
+	if (matches < (min ? atoll(min) : FTS_VIA_MIN) || matches > FTS_VIA_MAX)
+		return false;
+	size_t n = 0, cap = 1024;
+	int64_t *parents = xmalloc(cap * sizeof(*parents));
+	s = sqlb_prepare(op->db, vis);
+	int rc = s ? DB_ROW : DB_ERR;
+	while (s && (rc = db_step(s)) == DB_ROW) {
+		if (n == cap)
+			parents = xrealloc(parents, (cap *= 2) * sizeof(*parents));
+		parents[n++] = db_col_int(s, 0);
+	}
+	db_done(s);
+	if (rc != DB_DONE) {
+		free(parents);
+		return false;
+	}
+	qsort(parents, n, sizeof(*parents), cmp_id);
+	/* driven by the search index's cursor: "t.id IN (SELECT rowid ...)"
+	 * built a temporary index of the matches first (38M -> 26M
+	 * instructions for 7.4k follow-ups) */
+	snprintf(sql, sizeof(sql), "SELECT t.id, t.%s FROM %s_fts f CROSS JOIN %s t ON t.id = f.rowid WHERE %s_fts MATCH ?",
+		 e->scope_via, e->name, e->name, e->name);
+	s = db_prepare(op->db, sql);
+	if (!s) {
+		free(parents);
+		return false;
+	}
+	db_bind_str(s, 1, expr);
+	buf list = BUF_INIT;
+	buf_addc(&list, '[');
+	while ((rc = db_step(s)) == DB_ROW) {
+		bool keep = db_col_is_null(s, 1);
+		if (!keep) {
+			size_t at = find_from(parents, n, 0, db_col_int(s, 1));
+			keep = at < n && parents[at] == db_col_int(s, 1);
+		}
+		if (keep)
+			buf_addf(&list, "%s%lld", list.len > 1 ? "," : "", (long long)db_col_int(s, 0));
+	}
+	db_done(s);
+	free(parents);
+	if (rc != DB_DONE) {
+		buf_free(&list);
+		return false;
+	}
+	buf_addc(&list, ']');
+	char from[96];
+	sqlb_addf(w, " AND t.id IN (SELECT CAST(value AS BIGINT) FROM %s)", db_sql_json_values(op->db, "?", from, sizeof(from)));
+	sqlb_param(w, (sql_param){ .t = P_TEXT, .s = xstrdup(buf_str(&list)) });
+	buf_free(&list);
+	return true;
+}
+
 /* SQLite: the FTS5 index, restricted to the visible columns when some are hidden.
  * *broad (when given) tells whether it matches many rows.  With op (a list
  * the caller's scope will be applied to), a narrow scope gets the matches
@@ -414,8 +491,11 @@ static bool fts_condition(ent_op *op, const auth_session *who, const entity_def 
 	if (any) {
 		if (hidden)
 			buf_addc(&expr, ')');
-		sqlb vis = SQLB_INIT;
+		sqlb vis = SQLB_INIT, pvis = SQLB_INIT;
 		if (op && d && acl_visible_ids(op, e, &vis) && fts_narrowed(op, e, buf_str(&expr), &vis, w)) {
+			*narrowed = true;
+		} else if (op && d && acl_visible_parent_ids(op, e, &pvis) &&
+			   fts_narrowed_via(op, e, buf_str(&expr), &pvis, w)) {
 			*narrowed = true;
 		} else {
 			if (broad)
@@ -425,6 +505,7 @@ static bool fts_condition(ent_op *op, const auth_session *who, const entity_def 
 			sqlb_add(w, ")");
 		}
 		sqlb_free(&vis);
+		sqlb_free(&pvis);
 	}
 	buf_free(&expr);
 	return any;

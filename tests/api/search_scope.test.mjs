@@ -1,7 +1,8 @@
 // search_scope.test.mjs - a search never reaches past the caller's scope, and finds everything in it.
 // On SQLite a rep's search is narrowed to the ids they may see before the list runs (core/query.c
-// fts_narrowed, acl.c acl_visible_ids: own, pooled and shared customers from their indexes); the
-// list still applies the scope.  For three reps of two departments - own customers, a department
+// fts_narrowed, acl.c acl_visible_ids: own, pooled and shared customers from their indexes; for
+// contacts, follow-ups and opportunities, fts_narrowed_via: matches whose customer they may see);
+// the list still applies the scope.  For three reps of two departments - own customers, a department
 // pool, another department's pool, shares (also of records already in scope), a deleted customer -
 // every search's pages, totals, aggregates and the global search must hold exactly the visible
 // matches in the admin's order; and a rep's opportunity aggregates (the dashboard) must equal a
@@ -49,7 +50,9 @@ describe('a search stays within the scope (lists, totals, aggregates, global sea
   const adminCall = (method, path, body) => api(server, method, path, { session: admin, body })
 
   before(async () => {
-    server = await startServer({ env: { RAPPORT_JOBS_INTERVAL: '86400' } })
+    // RAPPORT_FTS_VIA_MIN=1: contacts and follow-ups are narrowed through their parents (query.c
+    // fts_narrowed_via) from the first match, not from 200
+    server = await startServer({ env: { RAPPORT_JOBS_INTERVAL: '86400', RAPPORT_FTS_VIA_MIN: '1' } })
     admin = await login(server)
     D = await createDepartments(server, admin, DEPTS)
     U = await createUsers(server, admin, D, USERS)
