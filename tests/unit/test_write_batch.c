@@ -52,6 +52,8 @@ enum kind {
 	K_TX_LEFT_OPEN,    /* db_begin, insert, returns: undone */
 	K_BAD_FK,          /* a row the deferred foreign key refuses at COMMIT */
 	K_WAIT,            /* waits for `go` first (to let the queue fill) */
+	K_FULL,            /* the database is full (max_page_count): SQLite may roll everything back */
+	K_UNFULL,          /* lifts max_page_count again, inserts */
 };
 
 typedef struct titem {
@@ -91,6 +93,13 @@ static bool t_run(wb_item *w)
 		       !db_exec(d, "RELEASE SAVEPOINT sp1") && !db_exec(d, "COMMIT");
 	case K_TX_LEFT_OPEN:
 		return !db_begin(d) && !db_exec(d, sql);
+	case K_FULL:
+		db_exec(d, "PRAGMA max_page_count = 1");
+		snprintf(sql, sizeof(sql), "INSERT INTO t(id, v) VALUES (%d, zeroblob(1000000))", x->id);
+		return db_exec(d, sql) == DB_OK;
+	case K_UNFULL:
+		db_exec(d, "PRAGMA max_page_count = 1073741823");
+		return db_exec(d, sql) == DB_OK;
 	case K_BAD_FK:
 		snprintf(sql, sizeof(sql), "INSERT INTO child(id, parent_id) VALUES (%d, 999999)", x->id);
 		return !db_begin(d) && !db_exec(d, sql) && !db_commit(d);
@@ -296,4 +305,40 @@ Test(write_batch, off_by_setting_and_on_postgres)
 	unsetenv("RAPPORT_WRITE_BATCH");
 	cr_assert_eq(write_batch_start(true), 0);
 	cr_assert(!write_batch_enabled());
+}
+
+/* Whatever SQLite does with a full database (undo the statement, or the
+ * whole transaction: then every request of it is answered 503 and a new
+ * transaction runs the rest), an answer is never a lie: each request not
+ * answered 503 has its row, each one answered 503 has none. */
+Test(write_batch, a_full_database_mid_batch_answers_truthfully)
+{
+	sem_init(&go, 0, 0);
+	cr_assert_eq(write_batch_start(false), 0);
+	static titem items[6];
+	enum kind kinds[6] = { K_WAIT, K_INSERT, K_INSERT, K_FULL, K_UNFULL, K_INSERT };
+	for (int i = 0; i < 6; i++) {
+		item_init(&items[i], kinds[i], 500 + i);
+		if (i == 0)
+			submit_first(&items[0]);
+		else
+			cr_assert(write_batch_submit(&items[i].it));
+	}
+	sem_post(&go);
+	wait_finished(items, 6);
+	stop_all();
+	for (int i = 0; i < 6; i++) {
+		char sql[80];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM t WHERE id = %d", 500 + i);
+		bool failed = atomic_load(&items[i].failed);
+		if (kinds[i] == K_FULL)
+			cr_expect_eq(rows(sql), 0, "the request that filled the database kept its row");
+		else
+			cr_expect_eq(rows(sql), failed ? 0 : 1, "request %d answered %s", i, failed ? "503" : "ok");
+	}
+	cr_assert(!atomic_load(&items[0].failed));
+	cr_assert(!atomic_load(&items[4].failed), "the request after the loss runs in a new transaction");
+	cr_assert(!atomic_load(&items[5].failed));
+	/* SQLite 3.40 rolls the whole transaction back on SQLITE_FULL: the path above was taken */
+	cr_assert(atomic_load(&items[1].failed), "the transaction survived: the lost-transaction path was not tried");
 }
