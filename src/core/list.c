@@ -241,7 +241,7 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 	record_rows_begin(&data, op, e, page);
 	json_t *out = NULL;
 	int64_t total = 0;
-	int rc = list_page_rows(op, e, &q, lq->limit, lq->deleted, &data);
+	int rc = list_page_rows(op, e, &q, lq->limit, lq->deleted, scoped, &data);
 	db_stmt *s;
 	int64_t rows = data.n;
 	if (rc == DB_DONE && rows < lq->limit && (rows > 0 || lq->offset == 0)) {

@@ -1,5 +1,6 @@
 /* list_page.c - see list_page.h. */
 #include "list_page.h"
+#include "scope_cache.h"
 #include "../util/xalloc.h"
 
 #include <stdlib.h>
@@ -27,10 +28,14 @@ static int by_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The rows' statement: "<record_select> WHERE t.id IN (?, ...) AND live",
- * with n rounded up to a power of two (the spare places repeat the last id)
- * so that a few texts serve every page size (the statement cache). */
-static db_stmt *rows_stmt(ent_op *op, const entity_def *e, const id_place *ids, int n, bool deleted)
+/* The rows' statement: "<record_select> WHERE t.id IN (?, ...) AND live
+ * [AND scope]", with n rounded up to a power of two (the spare places repeat
+ * the last id) so that a few texts serve every page size (the statement
+ * cache).  The scope is tested again on the rows (one row's form, which
+ * stops at the owner for most of them): the rows may be read in a later
+ * snapshot than their ids (a short page on SQLite, any page on PostgreSQL),
+ * and a record given to someone else in between must not be shown. */
+static db_stmt *rows_stmt(ent_op *op, const entity_def *e, const id_place *ids, int n, bool deleted, bool scoped)
 {
 	int slots = 1;
 	while (slots < n)
@@ -44,12 +49,14 @@ static db_stmt *rows_stmt(ent_op *op, const entity_def *e, const id_place *ids, 
 		sqlb_int(&q, ids[i < n ? i : n - 1].id);
 	}
 	sqlb_add(&q, deleted ? ") AND t.deleted_at IS NOT NULL" : ") AND t.deleted_at IS NULL");
+	if (scoped)
+		scope_cache_scope(op, e, &q, ACL_READ | ACL_ONE_ROW);
 	db_stmt *s = sqlb_prepare(op->db, &q);
 	sqlb_free(&q);
 	return s;
 }
 
-int list_page_rows(ent_op *op, const entity_def *e, const sqlb *ids, int64_t limit, bool deleted,
+int list_page_rows(ent_op *op, const entity_def *e, const sqlb *ids, int64_t limit, bool deleted, bool scoped,
 		   record_rows *data)
 {
 	db_stmt *is = sqlb_prepare(op->db, ids);
@@ -61,7 +68,7 @@ int list_page_rows(ent_op *op, const entity_def *e, const sqlb *ids, int64_t lim
 	 * then still running, which holds its read transaction, so the rows are
 	 * read from the same snapshot as their ids.  A short page has ended its
 	 * statement (its snapshot with it): its rows are read from the next one,
-	 * still under the live test. */
+	 * still under the live test and the scope (rows_stmt). */
 	while (n < limit && (rc = db_step(is)) == DB_ROW) {
 		if (n == cap) {
 			cap *= 2;
@@ -75,7 +82,7 @@ int list_page_rows(ent_op *op, const entity_def *e, const sqlb *ids, int64_t lim
 		rc = DB_DONE;
 	if (rc == DB_DONE && n) {
 		record_rows_slots(data, n);
-		db_stmt *rs = rows_stmt(op, e, page, n, deleted);
+		db_stmt *rs = rows_stmt(op, e, page, n, deleted, scoped);
 		qsort(page, (size_t)n, sizeof(*page), by_id);
 		if (!rs) {
 			rc = db_errcode(op->db) < 0 ? db_errcode(op->db) : DB_ERR;

@@ -16,9 +16,10 @@
 
 /* ids: a statement whose first column is the page's ids in order (at most
  * limit of them); deleted: the recycle bin (the rows are read again under
- * the same live/deleted test).  The rows go into data (record_rows_place
+ * the same live/deleted test); scoped: the caller's read scope is tested
+ * again on the rows.  The rows go into data (record_rows_place
  * done: data->n counts them).  Returns DB_DONE, or a negative DB_ERR_*. */
-int list_page_rows(ent_op *op, const entity_def *e, const sqlb *ids, int64_t limit, bool deleted,
+int list_page_rows(ent_op *op, const entity_def *e, const sqlb *ids, int64_t limit, bool deleted, bool scoped,
 		   record_rows *data);
 
 /* order ("t.updated_at DESC, t.id DESC") as the ORDER BY of a compound
