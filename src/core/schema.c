@@ -375,6 +375,8 @@ static int sync_search(db *d, const entity_def *e)
 	search_cols(&news, e, "new.");
 	search_cols(&olds, e, "old.");
 	const char *t = e->name;
+	/* rebuilt, then optimized into one segment: a rebuild leaves an
+	 * incremental merge half done, which the next writes would pay */
 	buf_addf(&q,
 		 "DROP TRIGGER IF EXISTS %s_fts_ai; DROP TRIGGER IF EXISTS %s_fts_ad; "
 		 "DROP TRIGGER IF EXISTS %s_fts_au; DROP TABLE IF EXISTS %s_fts; "
@@ -387,13 +389,13 @@ static int sync_search(db *d, const entity_def *e)
 		 "CREATE TRIGGER %s_fts_au AFTER UPDATE OF %s ON %s BEGIN "
 		 "INSERT INTO %s_fts(%s_fts, rowid, %s) VALUES ('delete', old.id, %s); "
 		 "INSERT INTO %s_fts(rowid, %s) VALUES (new.id, %s); END; "
-		 "INSERT INTO %s_fts(%s_fts) VALUES ('rebuild');",
+		 "INSERT INTO %s_fts(%s_fts) VALUES ('rebuild'); INSERT INTO %s_fts(%s_fts) VALUES ('optimize');",
 		 t, t, t, t,
 		 t, buf_str(&cols), t,
 		 t, t, t, buf_str(&cols), buf_str(&news),
 		 t, t, t, t, buf_str(&cols), buf_str(&olds),
 		 t, buf_str(&cols), t, t, t, buf_str(&cols), buf_str(&olds), t, buf_str(&cols), buf_str(&news),
-		 t, t);
+		 t, t, t, t);
 	rc = db_exec(d, buf_str(&q));
 	if (!rc) {
 		s = db_prepare(d, "INSERT INTO settings(key, value) VALUES (?, ?) "
