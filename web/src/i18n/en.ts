@@ -142,7 +142,7 @@ const en: MessageSchema = {
       delete: 'deleted the record',
       restore: 'restored the record',
       convert: 'converted the lead',
-      follow_up: 'follow-up moved the dates',
+      follow_up: 'follow-up planned the next contact',
       attachment_add: 'added an attachment',
       attachment_delete: 'deleted an attachment',
       revise: 'revised as a new version',

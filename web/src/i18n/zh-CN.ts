@@ -140,7 +140,7 @@ const zhCN = {
       delete: '删除了记录',
       restore: '恢复了记录',
       convert: '转化了线索',
-      follow_up: '跟进更新了日期',
+      follow_up: '跟进计划了下次联系',
       attachment_add: '添加了附件',
       attachment_delete: '删除了附件',
       revise: '修订为新版本',
