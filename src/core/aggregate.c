@@ -65,13 +65,7 @@ static bool sees_everything(const auth_session *who, const entity_def *e)
 /* Appends the list's filter (text and a copy of its parameters) to q. */
 static void add_where(sqlb *q, const list_query *lq)
 {
-	sqlb_add(q, buf_str(&lq->where.sql));
-	for (int i = 0; i < lq->where.n; i++) {
-		sql_param p = lq->where.p[i];
-		if (p.s)
-			p.s = xstrdup(p.s);
-		sqlb_param(q, p);
-	}
+	sqlb_append(q, &lq->where);
 }
 
 /* An entity read through a parent (a rep's opportunities: their customers')
@@ -112,23 +106,11 @@ static bool branch_query(ent_op *op, const entity_def *e, list_query *lq, const 
 		for (int i = 0; i < nb; i++) {
 			sqlb_addf(q, "%sSELECT %s FROM %s c %s %s t ON t.%s = c.id WHERE t.deleted_at IS NULL",
 				  i ? " UNION ALL " : "", cols, p->name, join, e->name, via->name);
-			sqlb_add(q, buf_str(&br[i].sql));
-			for (int k = 0; k < br[i].n; k++) {
-				sql_param x = br[i].p[k];
-				if (x.s)
-					x.s = xstrdup(x.s);
-				sqlb_param(q, x);
-			}
+			sqlb_append(q, &br[i]);
 			add_where(q, lq);
 		}
 		sqlb_addf(q, " UNION ALL SELECT %s FROM %s t WHERE t.deleted_at IS NULL", cols, e->name);
-		sqlb_add(q, buf_str(&orphans.sql));
-		for (int k = 0; k < orphans.n; k++) {
-			sql_param x = orphans.p[k];
-			if (x.s)
-				x.s = xstrdup(x.s);
-			sqlb_param(q, x);
-		}
+		sqlb_append(q, &orphans);
 		add_where(q, lq);
 		sqlb_addf(q, ") u GROUP BY 1 ORDER BY 1%s LIMIT %d", db_kind(op->db) == DB_POSTGRES ? " NULLS FIRST" : "",
 			  MAX_GROUPS);

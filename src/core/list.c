@@ -19,13 +19,7 @@
 /* Appends the list's filter (text and a copy of its parameters) to q. */
 static void add_where(sqlb *q, const list_query *lq)
 {
-	sqlb_add(q, buf_str(&lq->where.sql));
-	for (int i = 0; i < lq->where.n; i++) {
-		sql_param p = lq->where.p[i];
-		if (p.s)
-			p.s = xstrdup(p.s);
-		sqlb_param(q, p);
-	}
+	sqlb_append(q, &lq->where);
 }
 
 /* add_where for one branch of a narrow scope: a search that matches many
@@ -387,13 +381,7 @@ int record_list_each(ent_op *op, const entity_def *e, const query_arg *args, int
 	record_select(e, &q);
 	sqlb_add(&q, lq.deleted ? " WHERE t.deleted_at IS NOT NULL" : " WHERE t.deleted_at IS NULL");
 	acl_scope(op, e, "t", &q, ACL_READ | (lq.selective ? ACL_ONE_ROW : 0));
-	sqlb_add(&q, buf_str(&lq.where.sql));
-	for (int i = 0; i < lq.where.n; i++) {
-		sql_param p = lq.where.p[i];
-		if (p.s)
-			p.s = xstrdup(p.s);
-		sqlb_param(&q, p);
-	}
+	sqlb_append(&q, &lq.where);
 	sqlb_addf(&q, " ORDER BY %s", buf_str(&lq.order));
 	list_query_free(&lq);
 

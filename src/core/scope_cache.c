@@ -67,18 +67,6 @@ static scope_table *table(void)
 	return t;
 }
 
-/* Appends src (text and copies of its parameters) to dst. */
-static void sqlb_copy(sqlb *dst, const sqlb *src)
-{
-	sqlb_add(dst, buf_str(&src->sql));
-	for (int i = 0; i < src->n; i++) {
-		sql_param p = src->p[i];
-		if (p.s)
-			p.s = xstrdup(p.s);
-		sqlb_param(dst, p);
-	}
-}
-
 static bool key_is(const scope_entry *x, int kind, int flags, const entity_def *e, const ent_op *op)
 {
 	return x->used && x->kind == kind && x->flags == flags && x->e == e && x->dbk == db_kind(op->db) && x->d == op->db &&
@@ -133,14 +121,14 @@ int scope_cache_branches(ent_op *op, const entity_def *e, sqlb out[ACL_MAX_BRANC
 		int n = acl_scope_branches(op, e, "t", out, flags);
 		if (slot) {
 			for (int i = 0; i < n; i++)
-				sqlb_copy(&slot->sql[i], &out[i]);
+				sqlb_append(&slot->sql[i], &out[i]);
 			slot->n = n;
 			slot->used = true;
 		}
 		return n;
 	}
 	for (int i = 0; i < x->n; i++)
-		sqlb_copy(&out[i], &x->sql[i]);
+		sqlb_append(&out[i], &x->sql[i]);
 	return x->n;
 }
 
@@ -152,13 +140,13 @@ void scope_cache_scope(ent_op *op, const entity_def *e, sqlb *q, int flags)
 		sqlb s = SQLB_INIT;
 		acl_scope(op, e, "t", &s, flags);
 		if (slot) {
-			sqlb_copy(&slot->sql[0], &s);
+			sqlb_append(&slot->sql[0], &s);
 			slot->n = 1;
 			slot->used = true;
 		}
-		sqlb_copy(q, &s);
+		sqlb_append(q, &s);
 		sqlb_free(&s);
 		return;
 	}
-	sqlb_copy(q, &x->sql[0]);
+	sqlb_append(q, &x->sql[0]);
 }

@@ -28,6 +28,17 @@ void sqlb_param(sqlb *q, sql_param p)
 	q->p[q->n++] = p;
 }
 
+void sqlb_append(sqlb *q, const sqlb *src)
+{
+	sqlb_add(q, buf_str(&src->sql));
+	for (int i = 0; i < src->n; i++) {
+		sql_param p = src->p[i];
+		if (p.s)
+			p.s = xstrdup(p.s);
+		sqlb_param(q, p);
+	}
+}
+
 void sqlb_int(sqlb *q, int64_t v)
 {
 	buf_addc(&q->sql, '?');

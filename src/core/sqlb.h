@@ -38,6 +38,8 @@ void sqlb_double(sqlb *q, double v);
 void sqlb_null(sqlb *q);
 /* Bind a parameter without appending "?" (the text already has it). */
 void sqlb_param(sqlb *q, sql_param p);
+/* Appends src's text and copies of its parameters to q. */
+void sqlb_append(sqlb *q, const sqlb *src);
 /* Prepares the statement and binds every parameter; NULL on error. */
 db_stmt *sqlb_prepare(db *d, const sqlb *q);
 void sqlb_free(sqlb *q);

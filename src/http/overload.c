@@ -1,6 +1,7 @@
 /* overload.c - see overload.h. */
 #include "overload.h"
 #include "../util/clock.h"
+#include "../util/env.h"
 #include "../util/log.h"
 
 #include <netinet/in.h>
@@ -17,20 +18,6 @@ static int write_queue_max = 1024;
 static atomic_int open_connections;
 static atomic_long shed_count;
 static atomic_llong shed_logged_at;
-
-static long env_long(const char *name, long def, long min, long max)
-{
-	const char *v = getenv(name);
-	if (!v || !*v)
-		return def;
-	char *end;
-	long n = strtol(v, &end, 10);
-	if (*end || n < min || n > max) {
-		log_error("%s=%s is not a number in %ld..%ld; using %ld", name, v, min, max, def);
-		return def;
-	}
-	return n;
-}
 
 void overload_configure(void)
 {

@@ -4,6 +4,7 @@
 #include "overload.h"
 #include "../db/db.h"
 #include "../util/clock.h"
+#include "../util/env.h"
 #include "../util/log.h"
 
 #include <pthread.h>
@@ -128,24 +129,10 @@ static void *writer(void *unused)
 	return NULL;
 }
 
-static long env_flag(const char *name, long def, long min, long max)
-{
-	const char *v = getenv(name);
-	if (!v || !*v)
-		return def;
-	char *end;
-	long n = strtol(v, &end, 10);
-	if (*end || n < min || n > max) {
-		log_error("%s=%s is not a number in %ld..%ld; using %ld", name, v, min, max, def);
-		return def;
-	}
-	return n;
-}
-
 int write_batch_start(bool postgres)
 {
-	enabled = !postgres && env_flag("RAPPORT_WRITE_BATCH", 1, 0, 1);
-	batch_max = (int)env_flag("RAPPORT_WRITE_BATCH_MAX", 64, 1, 100000);
+	enabled = !postgres && env_long("RAPPORT_WRITE_BATCH", 1, 0, 1);
+	batch_max = (int)env_long("RAPPORT_WRITE_BATCH_MAX", 64, 1, 100000);
 	stopping = false;
 	memset(&stats, 0, sizeof(stats));
 	memset(&stats_logged, 0, sizeof(stats_logged));
