@@ -37,7 +37,7 @@
 #define STMT_SETS 128 /* power of two */
 #define STMT_WAYS 4   /* STMT_SETS * STMT_WAYS prepared statements per connection at most */
 #define SEEN_SLOTS 4096 /* power of two: hashes of statement texts run once, unnamed */
-#define MAX_PARAMS 512
+#define MAX_PARAMS 4096 /* a sanity cap (the protocol allows 65535): a list page of 500 binds 512 ids and its scope */
 
 typedef struct pg_db pg_db;
 
