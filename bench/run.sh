@@ -29,8 +29,9 @@
 #                                  bench_run (no second template copy: 1M is ~10 GB); a later run
 #                                  with the same DIR starts that cluster again and serves
 #                                  bench_run as it is, earlier writes included
-#                                  (BENCH_PG_REFILL=1 fills it again).  Stop it with
-#                                  scripts/pg-cluster.sh stop DIR.
+#                                  (BENCH_PG_REFILL=1 fills it again).  Stop it and keep
+#                                  it with scripts/pg-cluster.sh halt DIR (stop DIR also
+#                                  removes it: a refill at 1M takes about 10 minutes).
 #   BENCH_PG_SOCKET=1              the server reaches PostgreSQL through its Unix socket (in the
 #                                  cluster's folder) instead of TCP on 127.0.0.1
 #

@@ -4,6 +4,7 @@
 #          listen on a free port of 127.0.0.1 only, create database "rapport",
 #          and print its URL on stdout.  Assumes no system service.
 #   restart DIR [SECONDS]: stop it, wait, start it again on the same port.
+#   halt DIR: stop the cluster and keep DIR (a kept benchmark cluster; restart starts it again).
 #   stop:  stop the cluster and remove DIR.
 set -euo pipefail
 cmd="${1:?start|stop}"; dir="${2:?DIR}"
@@ -37,9 +38,9 @@ restart)
     -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" \
     start >/dev/null
   ;;
-stop)
+halt|stop)
   [ -d "$dir/data" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
-  rm -rf "$dir"
+  if [ "$cmd" = stop ]; then rm -rf "$dir"; fi
   ;;
-*) echo "usage: pg-cluster.sh start|restart|stop DIR" >&2; exit 2 ;;
+*) echo "usage: pg-cluster.sh start|restart|halt|stop DIR" >&2; exit 2 ;;
 esac
