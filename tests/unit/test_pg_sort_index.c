@@ -111,6 +111,6 @@ Test(pg_sort_index, the_single_column_sort_index_too)
 	cr_assert_not(full_sort(plan), "sorted:\n%s", plan);
 	/* a second sync (every start) keeps one index a column, under the new name */
 	cr_assert_eq(entity_sync_schema(d), 0, "%s", db_errmsg(d));
-	cr_assert_eq(db_query_int(d, "SELECT count(*) FROM pg_indexes WHERE tablename = 'sortidx_deals' "
+	cr_assert_eq(db_query_int(d, "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'sortidx_deals' "
 				     "AND indexname LIKE 'sortidx_deals_closes_on%'", -1), 1);
 }

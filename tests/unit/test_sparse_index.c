@@ -124,9 +124,9 @@ Test(sparse_index, postgres_partial_index_and_its_plan)
 				"deleted_at TEXT, subject TEXT, helper_id BIGINT); "
 				"CREATE INDEX sparse_notes_helper_id ON sparse_notes(helper_id)"), 0, "%s", db_errmsg(d));
 	cr_assert_eq(entity_sync_schema(d), 0, "%s", db_errmsg(d));
-	cr_assert_eq(db_query_int(d, "SELECT count(*) FROM pg_indexes WHERE tablename = 'sparse_notes' "
+	cr_assert_eq(db_query_int(d, "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'sparse_notes' "
 				     "AND indexname LIKE 'sparse_notes_helper_id%'", -1), 1, "the full index is left");
-	cr_assert_eq(db_query_int(d, "SELECT count(*) FROM pg_indexes WHERE indexname = 'sparse_notes_helper_id_set' "
+	cr_assert_eq(db_query_int(d, "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'sparse_notes_helper_id_set' "
 				     "AND indexdef LIKE '%WHERE (helper_id IS NOT NULL)'", -1), 1);
 	cr_assert_eq(db_exec(d, "SET enable_seqscan = off"), 0);
 	db_stmt *s = db_prepare(d, "EXPLAIN SELECT t.id FROM sparse_notes t WHERE t.deleted_at IS NULL AND t.helper_id = ?");
