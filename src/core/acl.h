@@ -48,6 +48,10 @@ enum acl_scope acl_action_scope(const auth_session *who, const entity_def *e, en
  * a few, already narrowed by a search or a parent), so the condition is a
  * test on each row rather than a set of every visible id. */
 #define ACL_ONE_ROW 0x100
+/* ACL_IN_ORDER or'ed in: the rows are read in the list's order until a page
+ * (or a capped count) is full, so a wide scope through a parent (a manager's
+ * activities) is tested on each row's parent too. */
+#define ACL_IN_ORDER 0x200
 int acl_scope(ent_op *op, const entity_def *e, const char *alias, sqlb *q, int action);
 /* A read scope as up to ACL_MAX_BRANCHES disjoint " AND (...)" conditions on
  * alias (one per out[i], which must start empty); 0 when the scope has no

@@ -163,7 +163,7 @@ static void plain_count(ent_op *op, const entity_def *e, const list_query *lq, c
 {
 	sqlb sc = SQLB_INIT;
 	if (scoped)
-		acl_scope(op, e, "t", &sc, ACL_READ | (lq->selective ? ACL_ONE_ROW : 0));
+		acl_scope(op, e, "t", &sc, ACL_READ | (lq->selective ? ACL_ONE_ROW : ACL_IN_ORDER));
 	if (!lq->deleted && count_summary_covers(op->db, e, buf_str(&sc.sql)) &&
 	    count_summary_covers(op->db, e, buf_str(&lq->where.sql))) {
 		sqlb_add(cnt, "SELECT coalesce(sum(n), 0) FROM (");
@@ -221,7 +221,7 @@ static json_t *run_list(ent_op *op, const entity_def *e, list_query *lq, bool sc
 		/* when a search or a parent already narrows the rows, test the scope on
 		 * each of them instead of gathering every visible id first */
 		if (scoped)
-			scope_cache_scope(op, e, &q, ACL_READ | (lq->selective ? ACL_ONE_ROW : 0));
+			scope_cache_scope(op, e, &q, ACL_READ | (lq->selective ? ACL_ONE_ROW : ACL_IN_ORDER));
 		add_where(&q, lq);
 		sqlb_addf(&q, " ORDER BY %s LIMIT ", buf_str(&lq->order));
 		sqlb_int(&q, lq->limit);

@@ -158,6 +158,52 @@ describe('scoped lists: pool branches, many pools, a wide scope', () => {
     })
   }
 
+  // Follow-ups are read through their customer (scope_via).  The manager's scope is wide, so the
+  // page walks the list's index in order and tests each row's customer (acl.c ACL_IN_ORDER):
+  // exactly the follow-ups of the customers they see, plus those without a customer (on a lead)
+  // owned within the scope, whatever the filter, sort and page size.
+  it('mgr: every page of the follow-ups holds exactly those of the customers in scope, and the lead-only ones of the scope', async () => {
+    const types = ['call', 'visit', 'meeting']
+    const all = Object.values(owned).flat().concat(Object.values(pooled).flat())
+    let n = 0
+    for (const id of all) {
+      await must(adminCall('POST', '/api/activities', {
+        customer_id: id, subject: `范围跟进${n}`, type: types[n % 3],
+        occurred_at: new Date(Date.UTC(2026, 0, 1, 8, n)).toISOString(),
+      }), 201, `follow-up on ${id}`)
+      n++
+    }
+    const orphans = {}
+    for (const key of ['w3', 'mgr', 'out']) {
+      const lead = await must(call(key, 'POST', '/api/leads', { body: { name: `范围线索${key}` } }), 201, `lead of ${key}`)
+      const a = await must(call(key, 'POST', '/api/activities', { body: {
+        lead_id: lead.id, subject: `线索跟进${key}`, type: 'visit',
+        occurred_at: new Date(Date.UTC(2026, 0, 2, 8, n++)).toISOString(),
+      } }), 201, `lead follow-up of ${key}`)
+      assert.equal(a.customer_id, null)
+      orphans[key] = a.id
+    }
+    const customers = new Set(expected.mgr())
+    const problems = []
+    for (const query of [{}, { 'filter[type]': 'visit' }, { sort: 'occurred_at' }, { 'filter[type]': 'call', sort: 'occurred_at' }]) {
+      const every = await listAll(server, admin, '/api/activities', query, 500)
+      assert.equal(every.status, 200, every.text)
+      const order = every.records
+        .filter((r) => (r.customer_id === null ? r.id === orphans.w3 || r.id === orphans.mgr : customers.has(r.customer_id)))
+        .map((r) => r.id)
+      assert.ok(order.length > 0 && order.length < every.records.length, `${JSON.stringify(query)}: the case has records on both sides`)
+      for (const pageSize of [4, 500]) {
+        const got = await listAll(server, S.mgr, '/api/activities', query, pageSize)
+        assert.equal(got.status, 200, got.text)
+        const ids = got.records.map((r) => r.id)
+        const what = `mgr follow-ups ${JSON.stringify(query)} by ${pageSize}`
+        if (JSON.stringify(ids) !== JSON.stringify(order)) problems.push(`${what}: got ${ids} want ${order}`)
+        for (const t of got.totals) if (t !== order.length) problems.push(`${what}: total ${t}, want ${order.length}`)
+      }
+    }
+    assert.deepEqual(problems, [])
+  })
+
   it('a record released into a pool joins the pool\'s viewers\' totals at once, and stays once in its old owner\'s', async () => {
     const before = await must(call('lead3', 'GET', '/api/customers', { query: { limit: '1' } }), 200)
     const mine = await must(call('rd3', 'GET', '/api/customers', { query: { limit: '1' } }), 200)

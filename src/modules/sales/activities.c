@@ -92,7 +92,7 @@ static int after_create(hook_ctx *h, json_t *rec)
 }
 
 /* a record's timeline, newest first */
-static const char *const list_indexes[] = { "customer_id,occurred_at", "owner_id,occurred_at", NULL };
+static const char *const list_indexes[] = { "customer_id,occurred_at", "owner_id,occurred_at", "type,occurred_at", NULL };
 
 static const entity_hooks hooks = {
 	.before_create = before_create,
