@@ -529,19 +529,35 @@ static bool wide_scope(ent_op *op, enum acl_scope sc)
  * owner, share and pool indexes alone.  Deleted rows and rows of a shared
  * record already owned come in too; the query that uses the set still
  * applies the scope and the filter. */
-int acl_visible_ids(ent_op *op, const entity_def *e, sqlb *q)
+/* Is op->who's read scope of e narrow (a few owners, not through a parent,
+ * not everything)?  *owners: the owners' ids (NULL: the caller alone). */
+static bool narrow_read(ent_op *op, const entity_def *e, const char **owners)
 {
 	const auth_session *who = op->who;
 	if (!who || !who->acl || who->acl->admin || e->scope_via || !(e->flags & E_OWNED))
-		return 0;
+		return false;
 	enum acl_scope sc = acl_action_scope(who, e, ACL_READ);
 	if (sc == SCOPE_NONE || sc == SCOPE_ALL)
-		return 0;
-	const char *owners = sc == SCOPE_OWN ? NULL : acl_owner_ids(op, sc);
-	if (owners && json_count(owners) > NARROW_SCOPE_OWNERS)
+		return false;
+	*owners = sc == SCOPE_OWN ? NULL : acl_owner_ids(op, sc);
+	return !*owners || json_count(*owners) <= NARROW_SCOPE_OWNERS;
+}
+
+int acl_visible_ids(ent_op *op, const entity_def *e, sqlb *q)
+{
+	const char *owners;
+	if (!narrow_read(op, e, &owners))
 		return 0;
 	owned_set(op, e, owners, false, q);
 	return 1;
+}
+
+bool acl_parent_scope_narrow(ent_op *op, const entity_def *e)
+{
+	const field_def *via = e->scope_via ? entity_field(e, e->scope_via) : NULL;
+	const entity_def *p = via ? entity_find(via->ref) : NULL;
+	const char *owners;
+	return p && op->who && op->who->acl && !op->who->acl->admin && narrow_read(op, p, &owners);
 }
 
 /* For an entity read through its parent (contacts, activities,

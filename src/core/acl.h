@@ -71,6 +71,8 @@ int acl_visible_ids(ent_op *op, const entity_def *e, sqlb *q);
  * superset of the parents' ids whose children op->who may read, besides
  * children without a parent; 0 unless that scope is narrow. */
 int acl_visible_parent_ids(ent_op *op, const entity_def *e, sqlb *q);
+/* Is e read through a parent (e->scope_via) whose scope is narrow for op->who? */
+bool acl_parent_scope_narrow(ent_op *op, const entity_def *e);
 /* The read scope of an entity read through its parent (e->scope_via) as
  * disjoint parts: the parent's branches on alias pa (acl_scope_branches:
  * own, each pool, shares; join pa to t on the parent field) in out, and

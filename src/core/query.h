@@ -35,7 +35,10 @@ typedef struct list_query {
 	bool selective;        /* a search or a parent narrows the rows: test scope per row */
 	size_t fts_at;         /* SQLite: 1 + where's offset of the " AND t.id IN (SELECT rowid FROM x_fts"
 				  condition, 0 when none */
+	size_t fts_end;        /* where's offset just past that condition */
+	int fts_param;         /* the index of its one parameter (the MATCH text) in where */
 	bool fts_broad;        /* it matches over FTS_BROAD rows: a narrow scope should drive */
+	bool fts_dense;        /* over FTS_DENSE: the list's order should drive, probing the index (list.c) */
 } list_query;
 
 /* Parses args into q (which the caller frees with list_query_free, also on

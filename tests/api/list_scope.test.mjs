@@ -55,7 +55,9 @@ describe('scoped lists: pool branches, many pools, a wide scope', () => {
   const adminCall = (method, path, body) => api(server, method, path, { session: admin, body })
 
   before(async () => {
-    server = await startServer({ env: { RAPPORT_JOBS_INTERVAL: '86400' } })
+    // every search here is broad and dense (query.c FTS_BROAD, FTS_DENSE): the list's order drives
+    // and probes the index, and the total counts from the index's matches (list.c)
+    server = await startServer({ env: { RAPPORT_JOBS_INTERVAL: '86400', RAPPORT_FTS_BROAD_MIN: '1', RAPPORT_FTS_DENSE_MIN: '2' } })
     admin = await login(server)
     D = await createDepartments(server, admin, DEPTS)
     U = await createUsers(server, admin, D, USERS)
@@ -162,7 +164,10 @@ describe('scoped lists: pool branches, many pools, a wide scope', () => {
   // page walks the list's index in order and tests each row's customer (acl.c ACL_IN_ORDER):
   // exactly the follow-ups of the customers they see, plus those without a customer (on a lead)
   // owned within the scope, whatever the filter, sort and page size.
-  it('mgr: every page of the follow-ups holds exactly those of the customers in scope, and the lead-only ones of the scope', async () => {
+  // the follow-ups of the tests below: one on every customer, and four on leads alone
+  const orphans = {}
+  let followUps
+  const createFollowUps = async () => {
     const types = ['call', 'visit', 'meeting']
     const all = Object.values(owned).flat().concat(Object.values(pooled).flat())
     let n = 0
@@ -173,8 +178,7 @@ describe('scoped lists: pool branches, many pools, a wide scope', () => {
       }), 201, `follow-up on ${id}`)
       n++
     }
-    const orphans = {}
-    for (const key of ['w3', 'mgr', 'out']) {
+    for (const key of ['w3', 'mgr', 'out', 'chief']) {
       const lead = await must(call(key, 'POST', '/api/leads', { body: { name: `范围线索${key}` } }), 201, `lead of ${key}`)
       const a = await must(call(key, 'POST', '/api/activities', { body: {
         lead_id: lead.id, subject: `线索跟进${key}`, type: 'visit',
@@ -183,26 +187,72 @@ describe('scoped lists: pool branches, many pools, a wide scope', () => {
       assert.equal(a.customer_id, null)
       orphans[key] = a.id
     }
-    const customers = new Set(expected.mgr())
+  }
+  const ensureFollowUps = () => (followUps ??= createFollowUps())
+  // the follow-ups who may see: of the customers in their scope, and the lead-only ones they own
+  const visibleFollowUp = (who) => {
+    const customers = new Set(expected[who]())
+    const own = { mgr: [orphans.w3, orphans.mgr], chief: [orphans.chief] }[who] ?? []
+    return (r) => (r.customer_id === null ? own.includes(r.id) : customers.has(r.customer_id))
+  }
+
+  // mgr's scope is wide: the page walks the list's index in order and tests each row's customer
+  // (acl.c ACL_IN_ORDER); chief's and lead3's are narrow: one branch per part of their customers'
+  // scope joined to the follow-ups, and the follow-ups without a customer (list.c via_branches)
+  for (const who of ['mgr', 'chief', 'lead3']) it(`${who}: every page of the follow-ups holds exactly those of the customers in scope, and the lead-only ones of the scope`, async () => {
+    await ensureFollowUps()
+    const visible = visibleFollowUp(who)
     const problems = []
     for (const query of [{}, { 'filter[type]': 'visit' }, { sort: 'occurred_at' }, { 'filter[type]': 'call', sort: 'occurred_at' }]) {
       const every = await listAll(server, admin, '/api/activities', query, 500)
       assert.equal(every.status, 200, every.text)
-      const order = every.records
-        .filter((r) => (r.customer_id === null ? r.id === orphans.w3 || r.id === orphans.mgr : customers.has(r.customer_id)))
-        .map((r) => r.id)
+      const order = every.records.filter(visible).map((r) => r.id)
       assert.ok(order.length > 0 && order.length < every.records.length, `${JSON.stringify(query)}: the case has records on both sides`)
       for (const pageSize of [4, 500]) {
-        const got = await listAll(server, S.mgr, '/api/activities', query, pageSize)
+        const got = await listAll(server, S[who], '/api/activities', query, pageSize)
         assert.equal(got.status, 200, got.text)
         const ids = got.records.map((r) => r.id)
-        const what = `mgr follow-ups ${JSON.stringify(query)} by ${pageSize}`
+        const what = `${who} follow-ups ${JSON.stringify(query)} by ${pageSize}`
         if (JSON.stringify(ids) !== JSON.stringify(order)) problems.push(`${what}: got ${ids} want ${order}`)
         for (const t of got.totals) if (t !== order.length) problems.push(`${what}: total ${t}, want ${order.length}`)
       }
     }
     assert.deepEqual(problems, [])
   })
+
+  // A word in most rows (all of them here, with the thresholds lowered above): the page walks the
+  // list's order and probes the index, the total counts from the index's matches; for a narrow
+  // scope through the customer (chief, lead3) the total comes from their customers' follow-ups.
+  for (const who of ['mgr', 'chief', 'lead3']) {
+    it(`${who}: a search for a common word holds exactly the visible matches, in the admin's order, on every page`, async () => {
+      await ensureFollowUps()
+      const customers = new Set(expected[who]())
+      const cases = [
+        ['/api/customers', { q: '范围客户' }, (r) => customers.has(r.id)],
+        ['/api/customers', { q: '范围客户', sort: 'name', 'filter[status]': 'intent' }, (r) => customers.has(r.id)],
+        ['/api/customers', { q: '无此客户' }, (r) => customers.has(r.id)],
+        ['/api/activities', { q: '跟进' }, visibleFollowUp(who)],
+        ['/api/activities', { q: '范围跟进', 'filter[type]': 'visit', sort: 'occurred_at' }, visibleFollowUp(who)],
+      ]
+      const problems = []
+      for (const [path, query, visible] of cases) {
+        const every = await listAll(server, admin, path, query, 500)
+        assert.equal(every.status, 200, every.text)
+        const order = every.records.filter(visible).map((r) => r.id)
+        if (query.q !== '无此客户')
+          assert.ok(order.length > 0 && order.length < every.records.length, `${path} ${JSON.stringify(query)}: the case has records on both sides`)
+        for (const pageSize of [5, 500]) {
+          const got = await listAll(server, S[who], path, query, pageSize)
+          assert.equal(got.status, 200, got.text)
+          const ids = got.records.map((r) => r.id)
+          const what = `${who} ${path} ${JSON.stringify(query)} by ${pageSize}`
+          if (JSON.stringify(ids) !== JSON.stringify(order)) problems.push(`${what}: got ${ids} want ${order}`)
+          for (const t of got.totals) if (t !== order.length) problems.push(`${what}: total ${t}, want ${order.length}`)
+        }
+      }
+      assert.deepEqual(problems, [])
+    })
+  }
 
   it('a record released into a pool joins the pool\'s viewers\' totals at once, and stays once in its old owner\'s', async () => {
     const before = await must(call('lead3', 'GET', '/api/customers', { query: { limit: '1' } }), 200)
