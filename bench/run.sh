@@ -283,6 +283,8 @@ SCENARIOS=(
 	"search_common_all|search_customers.lua|director|BENCH_WORDS=公司|q=公司 (in nearly every name), as the director"
 	"global_search|search_global.lua|rep|BENCH_WORDS=张伟,王芳,李娜|GET /api/search?q=张伟 (3 names)"
 	"global_search_all|search_global.lua|director|BENCH_WORDS=张伟,王芳,李娜|GET /api/search?q=张伟, as the director"
+	"followups|list_activities.lua|rep||GET /api/activities?limit=50 (newest first, through the customers)"
+	"followups_manager|list_activities.lua|manager||same follow-ups page, as a manager over ~200 people"
 	"create_activity|create_activity.lua|rep||POST /api/activities {customer_id, type: call, subject}"
 	"pipeline|pipeline.lua|rep||GET /api/opportunities?filter[stage]=proposal&sort=-amount&limit=50"
 	"pipeline_all|pipeline.lua|director||same board column, as the director"
@@ -290,7 +292,7 @@ SCENARIOS=(
 	"dashboard_all|dashboard.lua|director||the same dashboard, as the director"
 )
 # one connection: the latency of a single request, without queueing
-SINGLES=(get_customer list_intent search_2char search_4char global_search pipeline list_intent_all search_2char_all list_intent_manager dashboard dashboard_all)
+SINGLES=(get_customer list_intent search_2char search_4char global_search pipeline list_intent_all search_2char_all list_intent_manager followups followups_manager dashboard dashboard_all)
 
 # Waits until the server has finished the requests a previous run left in flight
 # (a slow scenario's last requests outlive wrk): its CPU time stops growing.
@@ -347,6 +349,7 @@ sample() { # name as env
 	search_global* | global_search*) path="/api/search?q=$(jq -rn --arg w "$word" '$w|@uri')" ;;
 	search_*) path="/api/customers?q=$(jq -rn --arg w "$word" '$w|@uri')&limit=50" ;;
 	pipeline*) path="/api/opportunities?filter%5Bstage%5D=proposal&sort=-amount&limit=50" ;;
+	followups*) path="/api/activities?limit=50" ;;
 	dashboard*) path="/api/opportunities/aggregate?group=stage&sum=amount" ;;
 	create_activity)
 		curl -s -o /dev/null -w '%{http_code}' -b "$cookie" -H "X-CSRF-Token: $REP1_CSRF" \
