@@ -32,18 +32,6 @@ static void teardown(void)
 
 TestSuite(list_plans, .init = setup, .fini = teardown);
 
-static void plan_of(const char *sql, char *out, size_t n)
-{
-	char q[800];
-	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
-	db_stmt *s = db_prepare(d, q);
-	cr_assert_not_null(s, "%s", db_errmsg(d));
-	out[0] = '\0';
-	while (db_step(s) == DB_ROW)
-		snprintf(out + strlen(out), n - strlen(out), "%s\n", db_col_text(s, 3));
-	db_done(s);
-}
-
 Test(list_plans, follow_ups_of_one_type_come_in_order_from_the_type_list_index)
 {
 	const char *sqls[] = {
@@ -54,7 +42,7 @@ Test(list_plans, follow_ups_of_one_type_come_in_order_from_the_type_list_index)
 	};
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
 		char plan[2000];
-		plan_of(sqls[i], plan, sizeof(plan));
+		tmpdb_plan(d, sqls[i], plan, sizeof(plan));
 		cr_assert(strstr(plan, "activities_listtype_occurred_at"), "not the type list index:\n%s", plan);
 		/* "FOR RIGHT PART OF ORDER BY" only orders ties of occurred_at by id, as they come */
 		cr_assert_not(strstr(plan, "TEMP B-TREE FOR ORDER BY"), "the follow-ups are sorted, not read in order:\n%s",

@@ -22,19 +22,6 @@ static const field_def note_fields[] = {
 static const entity_def notes = { .name = "sparse_notes", .label = { "备注", "Notes" }, .module = "test",
 				  .fields = note_fields, .title_field = "subject" };
 
-/* the plan of sql as one string */
-static void sqlite_plan(db *d, const char *sql, char *out, size_t n)
-{
-	char q[400];
-	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
-	db_stmt *s = db_prepare(d, q);
-	cr_assert_not_null(s, "%s", db_errmsg(d));
-	out[0] = '\0';
-	while (db_step(s) == DB_ROW)
-		snprintf(out + strlen(out), n - strlen(out), "%s\n", db_col_text(s, 3));
-	db_done(s);
-}
-
 Test(sparse_index, sqlite_holds_only_the_rows_that_have_one)
 {
 	log_verbose = 0;
@@ -61,7 +48,7 @@ Test(sparse_index, sqlite_holds_only_the_rows_that_have_one)
 	cr_assert_eq(db_query_int(d, "SELECT count(*) FROM dbstat WHERE name = 'sparse_notes_helper_id_set' "
 				     "AND pagetype = 'leaf' AND ncell > 4", -1), 0);
 	char plan[1000];
-	sqlite_plan(d, "SELECT t.id FROM sparse_notes t WHERE t.deleted_at IS NULL AND t.helper_id = 100 "
+	tmpdb_plan(d, "SELECT t.id FROM sparse_notes t WHERE t.deleted_at IS NULL AND t.helper_id = 100 "
 		       "ORDER BY t.id DESC LIMIT 20", plan, sizeof(plan));
 	cr_assert(strstr(plan, "sparse_notes_helper_id_set (helper_id=?)"), "not the sparse index:\n%s", plan);
 	cr_assert_eq(db_query_int(d, "SELECT count(*) FROM sparse_notes WHERE deleted_at IS NULL AND helper_id = 100", -1), 1);

@@ -51,3 +51,15 @@ void tmpdb_close(void)
 	rmdir(dir);
 	dir[0] = '\0';
 }
+
+void tmpdb_plan(db *d, const char *sql, char *out, size_t n)
+{
+	char q[1000];
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	db_stmt *s = db_prepare(d, q);
+	cr_assert_not_null(s, "%s", db_errmsg(d));
+	out[0] = '\0';
+	while (db_step(s) == DB_ROW)
+		snprintf(out + strlen(out), n - strlen(out), "%s\n", db_col_text(s, 3));
+	db_done(s);
+}

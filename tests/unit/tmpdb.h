@@ -10,6 +10,8 @@
 db *tmpdb_open(bool migrate);
 /* The folder of the last tmpdb_open. */
 const char *tmpdb_dir(void);
+/* SQLite's EXPLAIN QUERY PLAN of sql into out, one step a line. */
+void tmpdb_plan(db *d, const char *sql, char *out, size_t n);
 /* Closes the thread's connection and removes the folder. */
 void tmpdb_close(void);
 
