@@ -13,7 +13,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { REPO_ROOT, startServer } from './server.mjs'
 import { launchBrowser } from './browser.mjs'
-import { apiSession, byTestId, chooseUser, eventually, loginPage, textOf } from './session.mjs'
+import { apiSession, byTestId, pickRemoteOption, eventually, loginPage, textOf } from './session.mjs'
 
 const PASSWORD = 'e2e-pass-123'
 
@@ -96,13 +96,13 @@ test('a manager transfers a customer: the rep who lost it no longer sees it, the
     assert.match(await textOf(dialog), /东方精工机械有限公司.*张三/)
 
     // Someone outside the manager's departments: refused, and said so beside the field.
-    await chooseUser(page, page.locator(byTestId('transfer-owner')), '赵六')
+    await pickRemoteOption(page, page.locator(byTestId('transfer-owner')), '赵六')
     await page.click(byTestId('transfer-submit'))
     const fieldError = page.locator(`${byTestId('transfer-owner-item')} .el-form-item__error`)
     await fieldError.waitFor()
     assert.equal(await textOf(fieldError), '您不能把客户交给这个人（超出您的数据权限范围）')
 
-    await chooseUser(page, page.locator(byTestId('transfer-owner')), '李四')
+    await pickRemoteOption(page, page.locator(byTestId('transfer-owner')), '李四')
     await page.click(byTestId('transfer-submit'))
     await page.locator('.el-message--success', { hasText: '已将 1 个客户转移给 李四' }).waitFor()
     await dialog.waitFor({ state: 'hidden' })

@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { byTestId, chooseOption, eventually, startSession, textOf } from './session.mjs'
+import { byTestId, chooseOption, dragAndDrop, eventually, pickRemoteOption, startSession, submitRecordForm, textOf } from './session.mjs'
 
 let session
 let stages
@@ -54,7 +54,7 @@ test('drag a card to the next stage: the stage changes on the server', { timeout
   assert.match(await textOf(card(opportunity.id)), /¥999,999,999\.00/)
   const before = { from: await count(from), to: await count(to) }
 
-  await card(opportunity.id).dragTo(column(to))
+  await dragAndDrop(page, card(opportunity.id), column(to))
 
   await column(to).locator(`${byTestId('board-card')}[data-id="${opportunity.id}"]`).waitFor()
   const saved = await eventually(async () => {
@@ -77,16 +77,13 @@ test('a new opportunity (customer picked by search, amount in yuan) lands in its
 
   // The customer select searches GET /api/customers?q=… as one types.
   const customerSelect = dialog.locator(`${byTestId('form-item-customer_id')} .el-select`)
-  await customerSelect.click()
-  await page.keyboard.type(customer.name.slice(0, 7))
-  await page.locator('.el-select-dropdown__item:visible', { hasText: customer.name }).first().click()
+  await pickRemoteOption(page, customerSelect, customer.name.slice(0, 7), customer.name)
   await dialog.locator(`${byTestId('form-item-name')} input`).fill('E2E 看板新建商机')
   await dialog.locator(`${byTestId('form-item-amount')} ${byTestId('money-amount')} input`).fill('1280000.5')
   await chooseOption(page, dialog.locator(`${byTestId('form-item-stage')} .el-select`), '需求分析')
   await dialog.locator(`${byTestId('form-item-expected_close_on')} input`).fill('2027-03-31')
   await dialog.locator(`${byTestId('form-item-expected_close_on')} input`).press('Enter')
-  await page.click(byTestId('form-submit'))
-  await dialog.waitFor({ state: 'hidden' })
+  await submitRecordForm(page, dialog)
 
   const created = await eventually(async () => (await api.get('/opportunities?q=E2E%20看板新建商机')).data[0], { message: 'created' })
   assert.equal(created.customer_id, customer.id)
@@ -108,7 +105,7 @@ test('a refused move (someone else changed the card) puts the card back and says
   // Someone else edits it after the board loaded: the board's version is stale now.
   await api.patch(`/opportunities/${opportunity.id}`, { version: opportunity.version, name: 'E2E 已被他人修改' })
 
-  await card(opportunity.id).dragTo(column(to))
+  await dragAndDrop(page, card(opportunity.id), column(to))
   await page.locator('.el-message--error').filter({ hasText: '移动失败' }).waitFor()
   await column(from).locator(`${byTestId('board-card')}[data-id="${opportunity.id}"]`).waitFor()
   assert.equal(await column(to).locator(`${byTestId('board-card')}[data-id="${opportunity.id}"]`).count(), 0)

@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { byTestId, eventually, pathOf, startSession, textOf } from './session.mjs'
+import { byTestId, eventually, pathOf, pickRemoteOption, startSession, submitRecordForm, textOf } from './session.mjs'
 import { importWebModule } from './webmodule.mjs'
 
 const lineMath = await importWebModule('web/src/utils/lineMath.ts')
@@ -51,9 +51,7 @@ test('a quote with three lines: live totals in the browser equal the server’s 
   await dialog.waitFor()
 
   const customerSelect = dialogItem('customer_id').locator('.el-select')
-  await customerSelect.click()
-  await page.keyboard.type(customerName.slice(0, 8))
-  await page.locator('.el-select-dropdown__item:visible', { hasText: customerName }).first().click()
+  await pickRemoteOption(page, customerSelect, customerName.slice(0, 8), customerName)
   await dialogItem('title').locator('input').fill(`E2E 报价 ${stamp}`)
 
   const editor = dialog.locator(byTestId('lines-editor'))
@@ -61,9 +59,7 @@ test('a quote with three lines: live totals in the browser equal the server’s 
   const row = (i) => rows.nth(i)
 
   // Line 1: a product from the catalogue fills description, unit and price.
-  await row(0).locator(`${byTestId('line-product')}`).click()
-  await page.keyboard.type(product.code)
-  await page.locator('.el-select-dropdown__item:visible', { hasText: product.code }).first().click()
+  await pickRemoteOption(page, row(0).locator(byTestId('line-product')), product.code)
   await eventually(async () => (await input(row(0), 'line-description').inputValue()) === product.name, {
     message: 'the product filled the description',
   })
@@ -219,8 +215,7 @@ test('a payment plan of three instalments, then a payment: received and outstand
   await dialog.waitFor()
   assert.equal(minorOf(await dialogItem('amount').locator(`${byTestId('money-amount')} input`).inputValue()), first)
   await dialogItem('payer').locator('input').fill(customerName)
-  await page.click(byTestId('form-submit'))
-  await dialog.waitFor({ state: 'hidden' })
+  await submitRecordForm(page, dialog)
 
   const received = page.locator(byTestId('contract-received'))
   await eventually(async () => Number(await received.getAttribute('data-amount')) === first, { message: 'received shown' })
@@ -289,8 +284,7 @@ test('revise a sent quote: a new version to edit, the old one listed and read-on
   await input(rows.first(), 'line-quantity').fill('2')
   // 2 × ¥50,000.00 + 13 % = ¥113,000.00
   await eventually(async () => minorOf(await textOf(dialog.locator(byTestId('lines-total')))) === 11_300_000, { message: 'live total' })
-  await page.click(byTestId('form-submit'))
-  await dialog.waitFor({ state: 'hidden' })
+  await submitRecordForm(page, dialog)
   const saved = await api.get(`/quotes/${revisedId}`)
   assert.deepEqual(saved.total, { amount: 11_300_000, currency: 'CNY' })
   assert.equal(saved.lines[0].id, revised.lines[0].id, 'the line kept its id')

@@ -5,7 +5,7 @@
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { byTestId, chooseOption, eventually, pathOf, startSession, textOf } from './session.mjs'
+import { byTestId, chooseOption, eventually, pathOf, startSession, submitRecordForm, textOf } from './session.mjs'
 
 let session
 const stamp = Date.now().toString(36)
@@ -97,8 +97,7 @@ test('add a contact from the customer page (with the 422 for a bad email first)'
   assert.equal(await textOf(formError('email')), '邮箱格式不正确')
 
   await formItem('email').locator('input').fill('li.test@example.com')
-  await page.click(byTestId('form-submit'))
-  await page.locator(byTestId('record-form-dialog')).waitFor({ state: 'hidden' })
+  await submitRecordForm(page)
   await related.getByText('李测试').waitFor()
   assert.equal(pathOf(page), `/customers/${customerId}`)
 
@@ -173,8 +172,7 @@ test('edit sends only the changed fields with the version; a stale edit offers t
     await page.click(byTestId('form-reload'))
     await eventually(async () => (await formItem('city').locator('input').inputValue()) === '苏州', { message: 'reloaded value' })
     await formItem('address').locator('input').fill('工业园区 1 号')
-    await page.click(byTestId('form-submit'))
-    await page.locator(byTestId('record-form-dialog')).waitFor({ state: 'hidden' })
+    await submitRecordForm(page)
     assert.deepEqual(patches[1], { address: '工业园区 1 号', version: current.version + 1 })
   } finally {
     page.off('request', onRequest)

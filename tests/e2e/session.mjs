@@ -116,6 +116,29 @@ export async function chooseOption(page, selectLocator, optionText) {
   await option.click()
 }
 
+/**
+ * Submits a RecordFormDialog and waits for it to close. When it stays open, the test fails
+ * with what the dialog says (field errors, alerts, messages) instead of a bare timeout.
+ */
+export async function submitRecordForm(page, dialog = page.locator(byTestId('record-form-dialog'))) {
+  await dialog.locator(byTestId('form-submit')).click()
+  try {
+    await dialog.waitFor({ state: 'hidden' })
+  } catch (error) {
+    const said = async (locator) => (await locator.allTextContents()).map((text) => text.trim()).filter(Boolean)
+    const fields = await dialog.locator('.el-form-item').evaluateAll((items) =>
+      items
+        .map((item) => [item.dataset.testid, item.querySelector('.el-form-item__error')?.textContent?.trim()])
+        .filter(([, text]) => text)
+        .map(([name, text]) => `${name}: ${text}`),
+    )
+    const alerts = await said(dialog.locator('.el-alert'))
+    const messages = await said(page.locator('.el-message'))
+    assert.fail(`the form stayed open (${error.message.split('\n')[0]}); fields ${JSON.stringify(fields)}, ` +
+      `alerts ${JSON.stringify(alerts)}, messages ${JSON.stringify(messages)}`)
+  }
+}
+
 /** Polls fn() until it returns a truthy value (or the time is up) and returns that value. */
 export async function eventually(fn, { timeout = 5_000, interval = 100, message = 'condition' } = {}) {
   const deadline = Date.now() + timeout
@@ -128,11 +151,42 @@ export async function eventually(fn, { timeout = 5_000, interval = 100, message 
   assert.fail(`${message} did not hold within ${timeout} ms (last value: ${JSON.stringify(last)})`)
 }
 
-/** Picks a colleague in a UserSelect: types into its search and clicks the match. */
-export async function chooseUser(page, selectLocator, text) {
+/**
+ * Picks an option of a select that searches the server as one types (ReferenceSelect,
+ * UserSelect, ProductSelect): types `typed`, waits for the server's answer to exactly that
+ * search, clicks the option showing `optionText` and checks the select now shows it.
+ * Clicking before the answer raced the list being replaced (the click landed on the
+ * "loading" row and nothing was chosen).
+ */
+export async function pickRemoteOption(page, selectLocator, typed, optionText = typed) {
+  const answered = page.waitForResponse((response) => {
+    const url = new URL(response.url())
+    return url.pathname.startsWith('/api/') && url.searchParams.get('q') === typed.trim()
+  })
   await selectLocator.click()
-  await selectLocator.locator('input').fill(text)
-  await page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
+  await page.keyboard.type(typed)
+  await answered
+  await page.locator('.el-select-dropdown__item:visible', { hasText: optionText }).first().click()
+  await eventually(async () => (await textOf(selectLocator)).includes(optionText), { message: `the select shows ${optionText}` })
+}
+
+/**
+ * Drags source onto target with the browser's own drag and drop (HTML5 events). Playwright
+ * tells a drag from a plain mouse move by whether "dragstart" fired before a zero-delay
+ * timer; on a loaded machine it can miss it, and then no drop is delivered at all. So
+ * the page counts the drops it receives, and a gesture that delivered none is repeated
+ * (at most three times: an app that never takes the drop still fails here).
+ */
+export async function dragAndDrop(page, source, target) {
+  await page.evaluate(() => {
+    window.__rapportDrops = 0
+    window.addEventListener('drop', () => window.__rapportDrops++, { capture: true })
+  })
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await source.dragTo(target, { steps: 4 })
+    if (await page.evaluate(() => window.__rapportDrops > 0)) return
+  }
+  assert.fail('three drags delivered no drop event')
 }
 
 /** The text of the element, trimmed. */
