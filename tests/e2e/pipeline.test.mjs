@@ -29,6 +29,12 @@ async function bigOpportunity(name, stage) {
   })
 }
 
+/** Opens the board and waits until every column has its cards (a loading column takes no drop). */
+async function openBoard(page) {
+  await page.goto('/opportunities/board')
+  await page.locator(`${byTestId('pipeline-board')}[data-loaded="true"]`).waitFor()
+}
+
 const column = (stage) => session.page.locator(byTestId(`board-column-${stage}`))
 const card = (id) => session.page.locator(`${byTestId('board-card')}[data-id="${id}"]`)
 const count = async (stage) => Number(await textOf(column(stage).locator(byTestId('board-column-count'))))
@@ -48,7 +54,7 @@ test('drag a card to the next stage: the stage changes on the server', { timeout
   const { page, api } = session
   const [from, to] = stages
   const opportunity = await bigOpportunity('E2E 拖动商机', from)
-  await page.goto('/opportunities/board')
+  await openBoard(page)
   await card(opportunity.id).waitFor()
   assert.equal(await column(from).locator(`${byTestId('board-card')}[data-id="${opportunity.id}"]`).count(), 1)
   assert.match(await textOf(card(opportunity.id)), /¥999,999,999\.00/)
@@ -64,6 +70,42 @@ test('drag a card to the next stage: the stage changes on the server', { timeout
   assert.equal(saved.version, opportunity.version + 1)
   assert.equal(await count(from), before.from - 1)
   assert.equal(await count(to), before.to + 1)
+})
+
+test('a column still loading takes no drop (its answer would replace the moved card)', { timeout: 30_000 }, async () => {
+  const { page, api } = session
+  const [from, to] = stages
+  const opportunity = await bigOpportunity('E2E 加载中的列', from)
+  // Hold the target column's list until the drag is over.
+  let release
+  const held = new Promise((resolve) => { release = resolve })
+  const isTargetList = (url) => url.pathname === '/api/opportunities' && url.searchParams.get('filter[stage]') === to
+  await page.route(isTargetList, async (route) => {
+    await held
+    await route.continue()
+  })
+  const writes = []
+  const onRequest = (request) => { if (request.method() !== 'GET') writes.push(request.url()) }
+  page.on('request', onRequest)
+  try {
+    await page.goto('/opportunities/board')
+    await card(opportunity.id).waitFor()
+    await page.evaluate(() => {
+      window.__dragStarts = 0
+      window.addEventListener('dragstart', () => window.__dragStarts++, { capture: true })
+    })
+    await card(opportunity.id).dragTo(column(to))
+    assert.ok(await page.evaluate(() => window.__dragStarts > 0), 'the gesture started a drag')
+    release()
+    await page.locator(`${byTestId('pipeline-board')}[data-loaded="true"]`).waitFor()
+  } finally {
+    release()
+    page.off('request', onRequest)
+    await page.unroute(isTargetList)
+  }
+  assert.deepEqual(writes, [])
+  assert.equal(await column(from).locator(`${byTestId('board-card')}[data-id="${opportunity.id}"]`).count(), 1)
+  assert.equal((await api.get(`/opportunities/${opportunity.id}`)).stage, from)
 })
 
 test('a new opportunity (customer picked by search, amount in yuan) lands in its column', { timeout: 30_000 }, async () => {
@@ -99,7 +141,7 @@ test('a refused move (someone else changed the card) puts the card back and says
   const { page, api } = session
   const [from, to] = stages
   const opportunity = await bigOpportunity('E2E 过期版本商机', from)
-  await page.goto('/opportunities/board')
+  await openBoard(page)
   await card(opportunity.id).waitFor()
 
   // Someone else edits it after the board loaded: the board's version is stale now.
