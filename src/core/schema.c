@@ -17,6 +17,8 @@
 #include "../util/buf.h"
 #include "../util/log.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *schema_col_type(enum field_type t)
@@ -77,11 +79,54 @@ static int add_missing_columns(db *d, const entity_def *e)
 	return rc;
 }
 
+/* PostgreSQL keeps the first 63 bytes of a name (NAMEDATALEN - 1), so two
+ * longer index names alike in those were one index there: the "DROP INDEX
+ * IF EXISTS X" that clears an older build's X dropped the X_nf just created,
+ * at every start (the board's "stage,amount" list index, with its currency
+ * and deleted_at, never existed on PostgreSQL).  There a longer name keeps
+ * its first 54 bytes and ends in "_" and 8 hex digits of a hash of the
+ * whole.  SQLite keeps every name as it is. */
+enum { PG_NAME_MAX = 63, PG_NAME_KEEP = 54 };
+
+static const char *index_name(db *d, const char *name, char *out, size_t n)
+{
+	if (db_kind(d) != DB_POSTGRES || strlen(name) <= PG_NAME_MAX)
+		return name;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	snprintf(out, n, "%.*s_%08x", PG_NAME_KEEP, name, (unsigned)h);
+	return out;
+}
+
+/* Appends CREATE [UNIQUE] INDEX IF NOT EXISTS name ON table(cols) where;
+ * on PostgreSQL a long name's older form, cut at 63 bytes, goes. */
+static void add_create_index(db *d, buf *q, bool unique, const char *name, const char *table, const char *cols,
+			     const char *where)
+{
+	char fit[PG_NAME_MAX + 1];
+	buf_addf(q, "CREATE %sINDEX IF NOT EXISTS %s ON %s(%s)%s; ", unique ? "UNIQUE " : "",
+		 index_name(d, name, fit, sizeof(fit)), table, cols, where);
+	if (db_kind(d) == DB_POSTGRES && strlen(name) > PG_NAME_MAX)
+		buf_addf(q, "DROP INDEX IF EXISTS %.*s; ", PG_NAME_MAX, name);
+}
+
+/* Appends DROP INDEX IF EXISTS name (an older build's index), in both forms
+ * on PostgreSQL: as index_name makes it and as cut at 63 bytes. */
+static void add_drop_index(db *d, buf *q, const char *name)
+{
+	char fit[PG_NAME_MAX + 1];
+	buf_addf(q, "DROP INDEX IF EXISTS %s; ", index_name(d, name, fit, sizeof(fit)));
+	if (db_kind(d) == DB_POSTGRES && strlen(name) > PG_NAME_MAX)
+		buf_addf(q, "DROP INDEX IF EXISTS %.*s; ", PG_NAME_MAX, name);
+}
+
 static int create_index(db *d, const entity_def *e, const char *suffix, const char *cols, bool unique)
 {
+	char name[200];
+	snprintf(name, sizeof(name), "%s_%s", e->name, suffix);
 	buf q = BUF_INIT;
-	buf_addf(&q, "CREATE %sINDEX IF NOT EXISTS %s_%s ON %s(%s)%s", unique ? "UNIQUE " : "", e->name,
-		 suffix, e->name, cols, unique ? " WHERE deleted_at IS NULL" : "");
+	add_create_index(d, &q, unique, name, e->name, cols, unique ? " WHERE deleted_at IS NULL" : "");
 	int rc = db_exec(d, buf_str(&q));
 	buf_free(&q);
 	return rc;
@@ -124,15 +169,16 @@ static bool pg_nulls_first(db *d, const entity_def *e, const char *cols, char *o
  * with the NULLS FIRST columns of pg_nulls_first under name_nf. */
 static int create_sorted_index(db *d, const entity_def *e, const char *name, const char *cols, bool live)
 {
-	char pgcols[300];
+	char pgcols[300], nf[220];
+	const char *where = live ? " WHERE deleted_at IS NULL" : "";
 	buf q = BUF_INIT;
 	int rc;
 	if (pg_nulls_first(d, e, cols, pgcols, sizeof(pgcols))) {
-		buf_addf(&q, "CREATE INDEX IF NOT EXISTS %s_nf ON %s(%s)%s; DROP INDEX IF EXISTS %s", name, e->name,
-			 pgcols, live ? " WHERE deleted_at IS NULL" : "", name);
+		snprintf(nf, sizeof(nf), "%s_nf", name);
+		add_create_index(d, &q, false, nf, e->name, pgcols, where);
+		add_drop_index(d, &q, name);
 	} else {
-		buf_addf(&q, "CREATE INDEX IF NOT EXISTS %s ON %s(%s)%s", name, e->name, cols,
-			 live ? " WHERE deleted_at IS NULL" : "");
+		add_create_index(d, &q, false, name, e->name, cols, where);
 	}
 	rc = db_exec(d, buf_str(&q));
 	buf_free(&q);
@@ -222,7 +268,7 @@ bool entity_covering_list_index(const entity_def *e, const char *group, const ch
 
 static int create_list_index(db *d, const entity_def *e, const char *spec)
 {
-	char name[200], cols[200], plain[200];
+	char name[200], cols[200], plain[200], nf[220];
 	bool money = list_index_cols(e, spec, cols, sizeof(cols));
 	list_index_name(e, cols, name, sizeof(name));
 	buf q = BUF_INIT;
@@ -231,7 +277,9 @@ static int create_list_index(db *d, const entity_def *e, const char *spec)
 		snprintf(plain, sizeof(plain), "%s", spec);
 		add_scope_cols(e, plain, sizeof(plain));
 		list_index_name(e, plain, name, sizeof(name));
-		buf_addf(&q, "DROP INDEX IF EXISTS %s; DROP INDEX IF EXISTS %s_nf", name, name);
+		snprintf(nf, sizeof(nf), "%s_nf", name);
+		add_drop_index(d, &q, name);
+		add_drop_index(d, &q, nf);
 		rc = db_exec(d, buf_str(&q));
 	}
 	buf_free(&q);
