@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tmpdb.h"
+#include "pgschema.h"
 #include "../../src/core/count_summary.h"
 #include "../../src/core/entity.h"
 #include "../../src/core/summary_table.h"
@@ -192,16 +192,9 @@ Test(count_summary, sqlite_triggers_keep_the_rows)
 
 Test(count_summary, postgres_delta_rows_and_folds)
 {
-	const char *url = getenv("RAPPORT_TEST_PG_URL");
-	if (!url || !*url)
+	db *d = pgschema_open("countsum", NULL);
+	if (!d)
 		cr_skip_test("RAPPORT_TEST_PG_URL is not set");
-	db *d = NULL;
-	cr_assert_eq(db_open_postgres(&d, url), DB_OK);
-	char schema[32], sql[400];
-	snprintf(schema, sizeof(schema), "countsum_%d", (int)getpid());
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s; SET search_path TO %s; "
-				   "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)", schema, schema, schema);
-	exec(d, sql);
 	cr_assert_eq(entity_sync_schema(d), 0, "%s", db_errmsg(d));
 	expect_agrees(d, "empty", 0);
 	random_writes(d, "postgres");
@@ -209,7 +202,5 @@ Test(count_summary, postgres_delta_rows_and_folds)
 	cr_expect_eq(count_summary_verify_all(d), 1);
 	cr_assert_eq(count_summary_sync(d, &deals), 0);
 	expect_agrees(d, "recomputed", 0);
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", schema);
-	db_exec(d, sql);
-	db_close(d);
+	pgschema_close();
 }

@@ -6,12 +6,12 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../../src/core/entity.h"
 #include "../../src/db/db.h"
 #include "../../src/util/log.h"
 #include "tmpdb.h"
+#include "pgschema.h"
 
 /* "stage,amount" with its currency, owner and deleted_at: 79 bytes of name,
  * and on PostgreSQL the "_nf" variant (both columns can be empty and sort) */
@@ -28,38 +28,17 @@ static const entity_def deals = { .name = "longidx_sales_deals", .label = { "交
 #define LONG_NAME "longidx_sales_deals_liststage_amount_amount_currency_owner_id_deleted_at"
 
 static db *d;
-static bool pg;
-static char schema[64];
 
 static void setup_pg(void)
 {
 	log_verbose = 0;
-	const char *url = getenv("RAPPORT_TEST_PG_URL");
-	if (!url || !*url)
-		return;
-	cr_assert_eq(db_open_postgres(&d, url), DB_OK);
-	pg = true;
-	snprintf(schema, sizeof(schema), "longidx_%d", (int)getpid());
-	char sql[400];
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s; SET search_path TO %s", schema,
-		 schema, schema);
-	cr_assert_eq(db_exec(d, sql), 0, "%s", db_errmsg(d));
-	entity_registry_reset();
-	entity_register(&deals);
-	cr_assert_eq(entity_check_all(), 0);
-	cr_assert_eq(entity_sync_schema(d), 0, "%s", db_errmsg(d));
+	d = pgschema_open("longidx", &deals);
 }
 
 static void teardown_pg(void)
 {
-	if (d) {
-		char sql[160];
-		snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", schema);
-		db_exec(d, sql);
-		db_close(d);
-		d = NULL;
-	}
-	entity_registry_reset();
+	pgschema_close();
+	d = NULL;
 }
 
 /* the name of the one index of the table over amount_currency ("" if none),
@@ -83,7 +62,7 @@ TestSuite(pg_index_names, .init = setup_pg, .fini = teardown_pg);
 
 Test(pg_index_names, a_long_list_index_survives_every_start)
 {
-	if (!pg)
+	if (!d)
 		cr_skip_test("RAPPORT_TEST_PG_URL is not set");
 	char first[128], again[128];
 	/* before the fix the "DROP INDEX IF EXISTS <name>" of older builds' index
@@ -97,7 +76,7 @@ Test(pg_index_names, a_long_list_index_survives_every_start)
 
 Test(pg_index_names, what_older_builds_left_under_the_cut_name_goes)
 {
-	if (!pg)
+	if (!d)
 		cr_skip_test("RAPPORT_TEST_PG_URL is not set");
 	/* an older build's index, under the name PostgreSQL cut to 63 bytes */
 	cr_assert_eq(db_exec(d, "CREATE INDEX " LONG_NAME "_nf ON longidx_sales_deals(stage)"), 0, "%s", db_errmsg(d));
@@ -113,7 +92,7 @@ Test(pg_index_names, what_older_builds_left_under_the_cut_name_goes)
 Test(index_names, sqlite_keeps_the_whole_name)
 {
 	log_verbose = 0;
-	db *s = tmpdb_open(false);
+	db *s = tmpdb_open(true);
 	entity_registry_reset();
 	entity_register(&deals);
 	cr_assert_eq(entity_check_all(), 0);

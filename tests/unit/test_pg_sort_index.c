@@ -8,11 +8,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../../src/core/entity.h"
 #include "../../src/db/db.h"
 #include "../../src/util/log.h"
+#include "pgschema.h"
 
 static const field_def deal_fields[] = {
 	{ "stage", FT_TEXT, { "阶段", "Stage" }, F_SORT | F_INDEX },
@@ -24,36 +24,17 @@ static const entity_def deals = { .name = "sortidx_deals", .label = { "交易", 
 				  .fields = deal_fields, .title_field = "stage", .list_indexes = deal_lists };
 
 static db *d;
-static char schema[64];
 
 static void setup(void)
 {
 	log_verbose = 0;
-	const char *url = getenv("RAPPORT_TEST_PG_URL");
-	if (!url || !*url)
-		return;
-	cr_assert_eq(db_open_postgres(&d, url), DB_OK);
-	snprintf(schema, sizeof(schema), "sortidx_%d", (int)getpid());
-	char sql[400];
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s; SET search_path TO %s", schema,
-		 schema, schema);
-	cr_assert_eq(db_exec(d, sql), 0, "%s", db_errmsg(d));
-	entity_registry_reset();
-	entity_register(&deals);
-	cr_assert_eq(entity_check_all(), 0);
-	cr_assert_eq(entity_sync_schema(d), 0, "%s", db_errmsg(d));
+	d = pgschema_open("sortidx", &deals);
 }
 
 static void teardown(void)
 {
-	if (d) {
-		char sql[160];
-		snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", schema);
-		db_exec(d, sql);
-		db_close(d);
-		d = NULL;
-	}
-	entity_registry_reset();
+	pgschema_close();
+	d = NULL;
 }
 
 TestSuite(pg_sort_index, .init = setup, .fini = teardown);

@@ -7,9 +7,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tmpdb.h"
+#include "pgschema.h"
 #include "../../src/core/entity.h"
 #include "../../src/db/db.h"
 #include "../../src/util/log.h"
@@ -93,16 +93,9 @@ Test(sparse_index, only_an_optional_reference_looked_up_by_equality)
 Test(sparse_index, postgres_partial_index_and_its_plan)
 {
 	log_verbose = 0;
-	const char *url = getenv("RAPPORT_TEST_PG_URL");
-	if (!url || !*url)
+	db *d = pgschema_open("sparse", NULL);
+	if (!d)
 		cr_skip_test("RAPPORT_TEST_PG_URL is not set");
-	db *d;
-	cr_assert_eq(db_open_postgres(&d, url), DB_OK);
-	char schema[64], sql[400];
-	snprintf(schema, sizeof(schema), "sparse_%d", (int)getpid());
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s; SET search_path TO %s", schema,
-		 schema, schema);
-	cr_assert_eq(db_exec(d, sql), 0, "%s", db_errmsg(d));
 	entity_registry_reset();
 	entity_register(&notes);
 	cr_assert_eq(entity_check_all(), 0);
@@ -124,8 +117,6 @@ Test(sparse_index, postgres_partial_index_and_its_plan)
 		snprintf(plan + strlen(plan), sizeof(plan) - strlen(plan), "%s\n", db_col_text(s, 0));
 	db_done(s);
 	cr_assert(strstr(plan, "sparse_notes_helper_id_set"), "not the sparse index:\n%s", plan);
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", schema);
-	db_exec(d, sql);
-	db_close(d);
+	pgschema_close();
 	entity_registry_reset();
 }
