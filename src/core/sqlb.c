@@ -74,7 +74,7 @@ void sqlb_null(sqlb *q)
 
 db_stmt *sqlb_prepare(db *d, const sqlb *q)
 {
-	db_stmt *s = db_prepare(d, buf_str(&q->sql));
+	db_stmt *s = q->replanned ? db_prepare_replanned(d, buf_str(&q->sql)) : db_prepare(d, buf_str(&q->sql));
 	if (!s)
 		return NULL;
 	for (int i = 0; i < q->n; i++) {

@@ -24,9 +24,10 @@ typedef struct sqlb {
 	buf sql;
 	sql_param *p;
 	int n, cap;
+	bool replanned;               /* sqlb_prepare: db_prepare_replanned */
 } sqlb;
 
-#define SQLB_INIT { BUF_INIT, NULL, 0, 0 }
+#define SQLB_INIT { BUF_INIT, NULL, 0, 0, false }
 
 void sqlb_add(sqlb *q, const char *text);
 void sqlb_addf(sqlb *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

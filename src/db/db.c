@@ -121,6 +121,15 @@ db_stmt *db_prepare(db *d, const char *sql)
 	return d->ops->prepare(d, sql);
 }
 
+db_stmt *db_prepare_replanned(db *d, const char *sql)
+{
+	if (!d->ops->prepare_replanned)
+		return db_prepare(d, sql);
+	if (!reads_at_a_glance(sql))
+		auth_note(d, sql);
+	return d->ops->prepare_replanned(d, sql);
+}
+
 int db_bind_int(db_stmt *s, int idx, int64_t v)
 {
 	return s->ops->bind_int(s, idx, v);

@@ -57,6 +57,10 @@ enum db_kind db_kind(const db *d);
 const char *db_kind_name(const db *d);
 
 db_stmt *db_prepare(db *d, const char *sql);
+/* As db_prepare, for a statement whose best plan depends on its values (a
+ * scope's owner and pool): PostgreSQL plans it for them at every run and
+ * never keeps one generic plan for it; SQLite plans as for any other. */
+db_stmt *db_prepare_replanned(db *d, const char *sql);
 int db_bind_int(db_stmt *s, int idx, int64_t v);          /* idx from 1 */
 int db_bind_double(db_stmt *s, int idx, double v);
 int db_bind_text(db_stmt *s, int idx, const char *v, size_t len);

@@ -15,6 +15,8 @@ typedef struct db_ops {
 	const char *name;
 	void (*close)(db *d);
 	db_stmt *(*prepare)(db *d, const char *sql);
+	/* planned for its values at every run (db_prepare_replanned); NULL: as prepare */
+	db_stmt *(*prepare_replanned)(db *d, const char *sql);
 	int (*bind_int)(db_stmt *s, int idx, int64_t v);
 	int (*bind_double)(db_stmt *s, int idx, double v);
 	int (*bind_text)(db_stmt *s, int idx, const char *v, size_t len);

@@ -1,8 +1,8 @@
 /* test_db_pg.c - the PostgreSQL backend's statement cache (src/db/db_pg.c):
- * a first use runs unnamed, a second one is prepared and reused, the cache is
- * bounded, a statement taken twice at once works, errors surface, and a lost
- * connection recovers.  Needs RAPPORT_TEST_PG_URL (scripts/test.sh starts a
- * throwaway cluster); skipped without it. */
+ * a first use runs unnamed, a second one is prepared and reused (a "replanned"
+ * one never is), the cache is bounded, a statement taken twice at once works,
+ * errors surface, and a lost connection recovers.  Needs RAPPORT_TEST_PG_URL
+ * (scripts/test.sh starts a throwaway cluster); skipped without it. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,5 +222,26 @@ Test(db_pg, no_group_commit)
 	cr_assert_eq(db_batch_mark(d), DB_ERR);
 	cr_assert_eq(db_begin(d), DB_OK);
 	cr_assert_eq(db_commit(d), DB_OK);
+	db_close(d);
+}
+
+Test(db_pg, a_replanned_statement_is_never_kept_prepared)
+{
+	db *d = open_pg();
+	/* named, PostgreSQL could switch to one generic plan from the sixth run */
+	const char *sql = "SELECT ? + 1 AS n /* replanned_marker */";
+	for (int i = 0; i < 8; i++) {
+		db_stmt *s = db_prepare_replanned(d, sql);
+		cr_assert_not_null(s, "%s", db_errmsg(d));
+		db_bind_int(s, 1, i);
+		cr_assert_eq(db_step(s), DB_ROW, "%s", db_errmsg(d));
+		cr_assert_eq(db_col_int(s, 0), i + 1);
+		db_done(s);
+	}
+	cr_assert_eq(prepared_count(d, "replanned_marker"), 0, "it was prepared");
+	/* the same text through db_prepare is kept as before */
+	cr_assert_eq(run_plus(d, sql, 1), 2);
+	cr_assert_eq(run_plus(d, sql, 2), 3);
+	cr_assert_eq(prepared_count(d, "replanned_marker"), 1);
 	db_close(d);
 }
